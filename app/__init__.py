@@ -1,0 +1,52 @@
+"""Sloty: multi-tenant appointment booking. ``create_app`` builds the Flask application."""
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import config, errors, formatting, security, sites
+from app.extensions import csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config.DEFAULTS)
+    app.config.update(config.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    config.finalise(app)
+
+    from app import models  # noqa: F401  (registers every table)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    sites.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    formatting.init_app(app)
+
+    from app.blueprints import auth, backoffice, booking, tenant
+    from app import cli
+
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(booking.bp)
+    app.register_blueprint(tenant.bp, url_prefix="/dashboard")
+    app.register_blueprint(backoffice.bp, url_prefix="/backoffice")
+    cli.init_app(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
+    # SQLite enforces foreign keys only when asked, per connection.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")

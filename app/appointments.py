@@ -1,0 +1,40 @@
+"""Changing an appointment's state as staff: the lifecycle after booking."""
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app import audit
+from app.extensions import db
+from app.models import Appointment, AppointmentParticipant, Provider, utcnow
+from app.models.appointment import ACTIVE_STATUSES
+
+
+class AppointmentError(ValueError):
+    """The appointment cannot change as asked."""
+
+
+def day_agenda(starts, ends, *, provider_user_id: int | None = None) -> list[Appointment]:
+    """Appointments starting in [starts, ends), with everything the agenda shows, in one round of queries."""
+    query = (
+        select(Appointment)
+        .where(Appointment.starts_at >= starts, Appointment.starts_at < ends)
+        .options(
+            joinedload(Appointment.provider),
+            joinedload(Appointment.service),
+            joinedload(Appointment.location),
+            selectinload(Appointment.participants).joinedload(AppointmentParticipant.customer),
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    if provider_user_id is not None:
+        query = query.join(Provider, Provider.id == Appointment.provider_id).where(Provider.user_id == provider_user_id)
+    return list(db.session.scalars(query).unique())
+
+
+def cancel(appointment: Appointment, *, reason: str, actor) -> Appointment:
+    if appointment.status not in ACTIVE_STATUSES:
+        raise AppointmentError(f"This appointment is already {appointment.status.replace('_', ' ')}.")
+    appointment.status = "cancelled"
+    appointment.cancelled_at = utcnow()
+    appointment.cancellation_reason = reason.strip() or None
+    audit.record("appointment.cancelled", appointment, actor=actor, reason=reason)
+    return appointment

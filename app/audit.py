@@ -1,0 +1,21 @@
+"""Writing the audit trail."""
+from app.extensions import db
+from app.models import AuditEvent
+
+
+def record(action: str, entity, *, actor=None, tenant_id: int | None = None, ip: str | None = None, **details) -> AuditEvent:
+    """Record that ``actor`` did ``action`` to ``entity`` (a model instance)."""
+    if tenant_id is None:
+        tenant_id = getattr(entity, "tenant_id", None)
+    event = AuditEvent(
+        tenant_id=tenant_id,
+        actor_user_id=getattr(actor, "id", None),
+        actor_email=getattr(actor, "email", None),
+        action=action,
+        entity_type=type(entity).__name__,
+        entity_id=entity.id,
+        details=details,
+        ip_address=ip,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,1 @@
+"""The faces of the application: sign-in, booking site, tenant dashboard and backoffice."""

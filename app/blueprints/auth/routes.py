@@ -1,0 +1,53 @@
+from flask import current_app, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app import accounts, audit
+from app.blueprints.auth import bp
+from app.blueprints.auth.forms import SignInForm
+from app.extensions import db, limiter
+from app.rendering import render, see_other
+from app.sites import current_site
+
+SIGN_IN_FAILED = "That email and password do not match an account here."
+
+
+def _home() -> str:
+    return url_for("backoffice.index" if current_site.is_backoffice else "tenant.agenda")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _failed_sign_in(response) -> bool:
+    return response.status_code == 422
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed_sign_in)
+def login():
+    form = SignInForm(next=request.args.get("next"))
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data, superadmin=current_site.is_backoffice)
+        if user is not None:
+            session.clear()  # a fresh session: nothing from before sign-in carries over
+            login_user(user)
+            audit.record("user.signed_in", user, actor=user, ip=request.remote_addr)
+            db.session.commit()
+            return see_other(_safe_next(form.next.data) or _home())
+        form.form_errors.append(SIGN_IN_FAILED)
+    status = 422 if request.method == "POST" else 200
+    return render("auth/login.html", "sign_in_form", form=form, status=status)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    accounts.end_all_sessions(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    return see_other(url_for("auth.login"))

@@ -1,0 +1,6 @@
+"""The tenant's public booking site."""
+from flask import Blueprint
+
+bp = Blueprint("booking", __name__)
+
+from app.blueprints.booking import routes  # noqa: E402,F401

@@ -1,0 +1,12 @@
+"""Loading a tenant's record by id for a view: 404 when absent, inactive, or another tenant's."""
+from flask import abort
+
+from app.extensions import db
+from app.tenancy import scoped_get
+
+
+def get_or_404(model, ident: int, *, active_only: bool = False):
+    record = scoped_get(db.session, model, ident)
+    if record is None or (active_only and not record.active):
+        abort(404)
+    return record

@@ -1,0 +1,85 @@
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app import appointments
+from app.blueprints.auth.guards import roles_required
+from app.blueprints.loading import get_or_404
+from app.blueprints.tenant import bp
+from app.blueprints.tenant.forms import CancelAppointmentForm
+from app.extensions import db
+from app.models import Appointment, AppointmentParticipant, Customer, Provider, User
+from app.rendering import render, see_other
+from app.sites import current_tenant
+
+
+def _own_calendar_only() -> int | None:
+    """Providers see only their own calendar; everyone else sees the practice's."""
+    return current_user.id if current_user.role == "provider" else None
+
+
+@bp.get("/")
+def agenda():
+    zone = ZoneInfo(current_tenant.timezone)
+    today = datetime.now(zone).date()
+    starts = datetime.combine(today, time.min, tzinfo=zone)
+    ends = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    items = appointments.day_agenda(starts, ends, provider_user_id=_own_calendar_only())
+    return render("tenant/agenda.html", today=today, appointments=items)
+
+
+def _visible_appointment(appointment_id: int) -> Appointment:
+    appointment = get_or_404(Appointment, appointment_id)
+    own = _own_calendar_only()
+    if own is not None and appointment.provider.user_id != own:
+        abort(404)
+    return appointment
+
+
+@bp.get("/appointments/<int:appointment_id>")
+def appointment(appointment_id: int):
+    item = _visible_appointment(appointment_id)
+    return render("tenant/appointment.html", appointment=item, form=CancelAppointmentForm())
+
+
+@bp.post("/appointments/<int:appointment_id>/cancel")
+def cancel_appointment(appointment_id: int):
+    item = _visible_appointment(appointment_id)
+    form = CancelAppointmentForm()
+    if form.validate_on_submit():
+        try:
+            appointments.cancel(item, reason=form.reason.data or "", actor=current_user)
+        except appointments.AppointmentError as error:
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Appointment cancelled.", "success")
+            return see_other(url_for("tenant.appointment", appointment_id=item.id))
+    return render("tenant/appointment.html", "cancel_form", appointment=item, form=form, status=422)
+
+
+@bp.get("/customers/<int:customer_id>")
+def customer(customer_id: int):
+    record = get_or_404(Customer, customer_id)
+    history = db.session.scalars(
+        select(Appointment)
+        .join(AppointmentParticipant, AppointmentParticipant.appointment_id == Appointment.id)
+        .where(AppointmentParticipant.customer_id == record.id)
+        .order_by(Appointment.starts_at.desc())
+    ).all()
+    return render("tenant/customer.html", customer=record, history=history)
+
+
+@bp.get("/providers/<int:provider_id>")
+def provider(provider_id: int):
+    return render("tenant/provider.html", provider=get_or_404(Provider, provider_id))
+
+
+@bp.get("/team")
+@roles_required("owner", "admin")
+def team():
+    users = db.session.scalars(select(User).order_by(User.role, User.name)).all()
+    return render("tenant/team.html", users=users)

@@ -1,0 +1,70 @@
+"""``flask sloty …``: demo data, superadmins and tenants from the command line."""
+import click
+from flask import current_app
+
+from app import accounts, tenants
+from app.extensions import db
+from app.tenancy import all_tenants
+
+sloty = click.Group("sloty", help="Sloty administration commands.")
+
+
+def _base_url(subdomain: str) -> str:
+    return f"http://{subdomain}.{current_app.config['BASE_DOMAIN']}"
+
+
+@sloty.command("demo")
+def demo():
+    """Create (once) the demo tenant, its data and a superadmin, and print how to sign in."""
+    from app.demo import seed_demo
+
+    summary = seed_demo()
+    db.session.commit()
+    click.echo(("Created" if summary.created else "Already present:") + f" demo tenant “{summary.tenant_slug}”.")
+    click.echo(f"  Booking site: {_base_url(summary.tenant_slug)}/")
+    click.echo(f"  Dashboard:    {_base_url(summary.tenant_slug)}/dashboard")
+    click.echo(f"  Backoffice:   {_base_url('admin')}/")
+    for role, email, password in summary.credentials:
+        click.echo(f"  {role:<11} {email} / {password}")
+
+
+@sloty.command("create-superadmin")
+@click.option("--email", required=True)
+@click.option("--name", default="Platform admin", show_default=True)
+@click.password_option()
+def create_superadmin(email: str, name: str, password: str):
+    """Create a platform superadmin, who signs in on the admin host only."""
+    with all_tenants():
+        try:
+            user = accounts.create_superadmin(email=email, name=name, password=password)
+        except accounts.AccountError as error:
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+    click.echo(f"Superadmin {user.email} created. Sign in at {_base_url('admin')}/login")
+
+
+@sloty.command("create-tenant")
+@click.option("--slug", required=True, help="Subdomain of the booking site.")
+@click.option("--name", required=True)
+@click.option("--timezone", default="UTC", show_default=True)
+@click.option("--currency", default="EUR", show_default=True)
+@click.option("--owner-email", help="Create an owner account with this email.")
+@click.option("--owner-name")
+@click.option("--owner-password", help="Prompted for when --owner-email is given without it.")
+def create_tenant(slug, name, timezone, currency, owner_email, owner_name, owner_password):
+    """Create a tenant with its default booking policy and, optionally, an owner."""
+    if owner_email and not owner_password:
+        owner_password = click.prompt("Owner password", hide_input=True, confirmation_prompt=True)
+    try:
+        tenant = tenants.create_tenant(
+            slug=slug, name=name, timezone=timezone, currency=currency,
+            owner_email=owner_email, owner_name=owner_name, owner_password=owner_password,
+        )
+    except (tenants.TenantError, accounts.AccountError) as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Tenant {tenant.name} created: {_base_url(tenant.slug)}/")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(sloty)

@@ -1,0 +1,65 @@
+"""Configuration read from the environment, with embedded defaults for a laptop."""
+import os
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable deployment."""
+
+
+def database_url(environ) -> str | None:
+    """DATABASE_URL, accepting Heroku's legacy ``postgres://`` scheme."""
+    url = environ.get("DATABASE_URL")
+    if url and url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    return url
+
+
+def from_environment(environ=os.environ) -> dict:
+    """Settings that come from the environment; anything unset keeps its default."""
+    redis_url = environ.get("REDIS_URL") or None
+    settings = {
+        "BASE_DOMAIN": environ.get("BASE_DOMAIN", "localhost:5000"),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "SESSION_COOKIE_SECURE": environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true"),
+    }
+    if url := database_url(environ):
+        settings["SQLALCHEMY_DATABASE_URI"] = url
+    if secret := environ.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = secret
+    if "SESSION_COOKIE_SECURE" not in environ:
+        # Secure cookies everywhere except local development over plain http.
+        settings["SESSION_COOKIE_SECURE"] = environ.get("FLASK_DEBUG", "") not in ("1", "true")
+    return settings
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Never SESSION_COOKIE_DOMAIN: sessions stay host-only, so one tenant's
+    # sign-in is worthless on another tenant's host.
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_KEY_PREFIX": "sloty",
+    "LOGIN_RATE_LIMIT": "10 per 5 minutes",
+}
+
+DEV_SECRET_KEY = "sloty-development-key-not-for-production"
+
+
+def finalise(app) -> None:
+    """Fill in what depends on other settings, and refuse to start when unsafe."""
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", "sqlite:///" + os.path.join(app.instance_path, "sloty.sqlite3")
+    )
+    if not app.config.get("SECRET_KEY"):
+        if not (app.debug or app.testing):
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it in the environment "
+                "(for example: export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')), "
+                "or run with FLASK_DEBUG=1 for local development."
+            )
+        app.config["SECRET_KEY"] = DEV_SECRET_KEY

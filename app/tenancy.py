@@ -1,0 +1,114 @@
+"""Which tenant the code is acting for, and the automatic scoping of every ORM query to it.
+
+A request enters a scope from its host (see ``app.sites``); jobs and CLI commands
+enter one explicitly with ``tenant_context``. Queries on tenant-owned models
+outside any scope raise instead of silently seeing every tenant.
+"""
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from app.models.base import TenantOwned
+
+
+class TenantScopeError(RuntimeError):
+    """Tenant data was touched outside a tenant scope, or across one."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    tenant_id: int | None  # None: every tenant (the backoffice, platform jobs)
+
+
+ALL_TENANTS = Scope(tenant_id=None)
+
+_scope: ContextVar[Scope | None] = ContextVar("sloty_tenant_scope", default=None)
+
+
+def current_scope() -> Scope | None:
+    return _scope.get()
+
+
+def current_tenant_id() -> int | None:
+    scope = _scope.get()
+    return scope.tenant_id if scope else None
+
+
+def enter(scope: Scope):
+    """Enter ``scope``; returns the token to pass to ``leave``."""
+    return _scope.set(scope)
+
+
+def leave(token) -> None:
+    _scope.reset(token)
+
+
+@contextmanager
+def tenant_context(tenant):
+    """Act for one tenant (a Tenant or its id), as a job or CLI command must."""
+    tenant_id = tenant if isinstance(tenant, int) else tenant.id
+    token = enter(Scope(tenant_id))
+    try:
+        yield
+    finally:
+        leave(token)
+
+
+@contextmanager
+def all_tenants():
+    """Act across tenants: for the backoffice and platform maintenance only."""
+    token = enter(ALL_TENANTS)
+    try:
+        yield
+    finally:
+        leave(token)
+
+
+def _touches_tenant_data(state: ORMExecuteState) -> bool:
+    return any(
+        mapper.class_ is not None and issubclass(mapper.class_, TenantOwned)
+        for mapper in state.all_mappers
+    )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_tenant(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    scope = _scope.get()
+    if scope is None:
+        if _touches_tenant_data(state):
+            raise TenantScopeError("tenant data queried outside a tenant scope; use tenant_context()")
+        return
+    if scope.tenant_id is None:
+        return
+    tenant_id = scope.tenant_id
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_tenant(session: Session, flush_context, instances) -> None:
+    """New rows take the scope's tenant; a row of another tenant can't be written in a scope."""
+    tenant_id = current_tenant_id()
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, TenantOwned) or tenant_id is None:
+            continue
+        if obj.tenant_id is None and obj in session.new and not _tenantless_allowed(obj):
+            obj.tenant_id = tenant_id
+        elif obj.tenant_id is not None and obj.tenant_id != tenant_id:
+            raise TenantScopeError(f"{obj!r} belongs to tenant {obj.tenant_id}, not {tenant_id}")
+
+
+def _tenantless_allowed(obj) -> bool:
+    # Superadmins and platform audit events legitimately have no tenant.
+    return getattr(obj, "role", None) == "superadmin"
+
+
+def scoped_get(session: Session, model, ident):
+    """Load ``model`` by id through the scoped query path (never the identity map)."""
+    return session.scalar(select(model).where(model.id == ident))
