@@ -80,7 +80,8 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         return
     scope = _scope.get()
     if scope is None:
-        if _touches_tenant_data(state):
+        # Refreshing a row already loaded (legitimately, in some scope) reveals nothing new.
+        if not state.is_column_load and _touches_tenant_data(state):
             raise TenantScopeError("tenant data queried outside a tenant scope; use tenant_context()")
         return
     if scope.tenant_id is None:

@@ -1,0 +1,47 @@
+"""A test visitor of one host that behaves like a browser: cookies, CSRF tokens, htmx headers."""
+import re
+
+BASE_DOMAIN = "sloty.test"
+ADMIN_HOST = f"admin.{BASE_DOMAIN}"
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def host_of(tenant) -> str:
+    return f"{tenant.slug}.{BASE_DOMAIN}"
+
+
+class Visitor:
+    def __init__(self, app, host: str):
+        self.client = app.test_client()
+        self.host = host
+
+    def _headers(self, htmx: bool, extra: dict | None) -> dict:
+        headers = {"HX-Request": "true"} if htmx else {}
+        return headers | (extra or {})
+
+    def get(self, path: str, *, htmx: bool = False, headers: dict | None = None):
+        return self.client.get(path, base_url=f"http://{self.host}", headers=self._headers(htmx, headers))
+
+    def post(self, path: str, data: dict | None = None, *, htmx: bool = False, csrf: bool = True, headers: dict | None = None):
+        """POST as the page's form would: with the CSRF token in the form (or the header, for htmx)."""
+        data = dict(data or {})
+        extra = dict(headers or {})
+        if csrf:
+            token = self.csrf_token()
+            if htmx:
+                extra["X-CSRFToken"] = token
+            else:
+                data["csrf_token"] = token
+        return self.client.post(path, data=data, base_url=f"http://{self.host}", headers=self._headers(htmx, extra))
+
+    def csrf_token(self) -> str:
+        page = self.get("/login").get_data(as_text=True)
+        match = CSRF_META.search(page)
+        assert match, "every page carries the CSRF token in a meta tag"
+        return match.group(1)
+
+    def sign_in(self, email: str, password: str, **kwargs):
+        return self.post("/login", {"email": email, "password": password}, **kwargs)
+
+    def sign_out(self):
+        return self.post("/logout")

@@ -1,0 +1,96 @@
+"""Fixtures: a database migrated once per run, a fresh app per test, visitors per host."""
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.extensions import db
+from tests import services
+from tests.clients import BASE_DOMAIN, Visitor
+
+TEST_SECRET = "test-secret-key"
+
+
+def pytest_sessionstart(session):
+    if services.IN_CI:
+        missing = [f"{name}: {problem}" for name, problem in services.PROBLEMS.items() if problem]
+        if missing:
+            pytest.exit("CI requires PostgreSQL, Redis and Chromium — " + "; ".join(missing), returncode=1)
+
+
+def pytest_report_header(config):
+    lines = [f"database: {'PostgreSQL (TEST_DATABASE_URL)' if services.POSTGRES else 'SQLite (set TEST_DATABASE_URL for PostgreSQL)'}"]
+    lines += [f"SKIPPING tests that need {name}: {problem}" for name, problem in services.PROBLEMS.items() if problem]
+    return lines
+
+
+def app_config(database_url: str, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "BASE_DOMAIN": BASE_DOMAIN,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        **overrides,
+    }
+
+
+def migrate_to_head(database_url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(app_config(database_url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def reset_postgres_schema(database_url: str) -> None:
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if services.POSTGRES:
+        url = services.DATABASE_URL
+        reset_postgres_schema(url)
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "sloty-test.sqlite3")
+    migrate_to_head(url)
+    return url
+
+
+def empty_all_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(table.name for table in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(app_config(database_url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def visitor(app):
+    """Make a browser-like visitor of one host: ``visitor("acme.sloty.test")``."""
+    return lambda host: Visitor(app, host)
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

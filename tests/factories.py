@@ -1,0 +1,109 @@
+"""Small factories for test data. Each commits, inside the tenant's scope, and returns the row."""
+import secrets
+from datetime import datetime, time, timedelta, timezone
+from itertools import count
+
+from app import accounts, tenants
+from app.extensions import db
+from app.models import (
+    Appointment, AppointmentParticipant, Customer, Location, Provider, ProviderLocation,
+    ProviderService, Service, Tenant, User, WorkingHours,
+)
+from app.tenancy import all_tenants, tenant_context
+
+PASSWORD = "correct horse battery"
+_seq = count(1)
+
+
+def _save(tenant: Tenant, *rows):
+    with tenant_context(tenant):
+        db.session.add_all(rows)
+        db.session.commit()
+        for row in rows:
+            db.session.refresh(row)
+    return rows[0] if len(rows) == 1 else rows
+
+
+def tenant(slug: str | None = None, **fields) -> Tenant:
+    with all_tenants():
+        record = tenants.create_tenant(slug=slug or f"practice{next(_seq)}", name=fields.pop("name", "Test Practice"), **fields)
+        db.session.commit()
+        db.session.refresh(record)
+    return record
+
+
+def user(tenant: Tenant | None, role: str = "owner", *, email: str | None = None, password: str = PASSWORD) -> User:
+    email = email or f"{role}{next(_seq)}@example.com"
+    if tenant is None:
+        with all_tenants():
+            record = accounts.create_superadmin(email=email, name="Super Admin", password=password)
+            db.session.commit()
+            db.session.refresh(record)
+        return record
+    with tenant_context(tenant):
+        record = accounts.create_user(tenant, email=email, name=f"{role.title()} Person", password=password, role=role)
+        db.session.commit()
+        db.session.refresh(record)
+    return record
+
+
+def location(tenant: Tenant, **fields) -> Location:
+    fields = {"name": f"Location {next(_seq)}", "address": "1 High Street", "timezone": "Europe/London"} | fields
+    return _save(tenant, Location(tenant_id=tenant.id, **fields))
+
+
+def service(tenant: Tenant, **fields) -> Service:
+    fields = {"name": f"Service {next(_seq)}", "duration_minutes": 30, "price": 4500} | fields
+    return _save(tenant, Service(tenant_id=tenant.id, **fields))
+
+
+def provider(tenant: Tenant, *, location: Location | None = None, services=(), user: User | None = None, **fields) -> Provider:
+    record = _save(tenant, Provider(tenant_id=tenant.id, name=fields.pop("name", f"Provider {next(_seq)}"), user_id=user.id if user else None, **fields))
+    links = [ProviderService(tenant_id=tenant.id, provider_id=record.id, service_id=s.id) for s in services]
+    if location is not None:
+        links.append(ProviderLocation(tenant_id=tenant.id, provider_id=record.id, location_id=location.id))
+        links += [
+            WorkingHours(tenant_id=tenant.id, provider_id=record.id, location_id=location.id, weekday=day, starts_at=time(9), ends_at=time(17))
+            for day in range(5)
+        ]
+    if links:
+        _save(tenant, *links)
+    return record
+
+
+def customer(tenant: Tenant, **fields) -> Customer:
+    n = next(_seq)
+    fields = {"name": f"Customer {n}", "email": f"customer{n}@example.com"} | fields
+    return _save(tenant, Customer(tenant_id=tenant.id, **fields))
+
+
+def appointment(
+    tenant: Tenant, *, location: Location, provider: Provider, service: Service, customer: Customer,
+    starts_at: datetime | None = None, status: str = "confirmed",
+) -> Appointment:
+    starts_at = starts_at or datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=1)
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    record = _save(
+        tenant,
+        Appointment(
+            tenant_id=tenant.id, location_id=location.id, provider_id=provider.id, service_id=service.id,
+            starts_at=starts_at, ends_at=ends_at,
+            blocked_from=starts_at - timedelta(minutes=service.buffer_before_minutes),
+            blocked_until=ends_at + timedelta(minutes=service.buffer_after_minutes),
+            status=status, capacity=service.capacity, price=service.price, manage_token=secrets.token_urlsafe(32),
+        ),
+    )
+    _save(tenant, AppointmentParticipant(tenant_id=tenant.id, appointment_id=record.id, customer_id=customer.id))
+    return record
+
+
+def practice(slug: str | None = None, **fields):
+    """A tenant with an owner, a location, a service, a provider, a customer and an appointment."""
+    t = tenant(slug, **fields)
+    owner = user(t, "owner")
+    loc = location(t)
+    svc = service(t)
+    prov = provider(t, location=loc, services=[svc])
+    cust = customer(t)
+    appt = appointment(t, location=loc, provider=prov, service=svc, customer=cust)
+    return {"tenant": t, "owner": owner, "location": loc, "service": svc, "provider": prov, "customer": cust, "appointment": appt}
