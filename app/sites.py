@@ -70,6 +70,8 @@ def _enter_site():
         abort(404, description="No practice lives at this address.")
     g.site = site
     g.scope_token = tenancy.enter(site.scope)
+    if request.routing_exception is not None:
+        return None  # a 404, 405 or slash redirect: Flask answers it
     if request.blueprint not in site.blueprints:
         if site.is_backoffice and request.path == "/":
             return redirect(url_for("backoffice.index"))

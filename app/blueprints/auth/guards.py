@@ -24,7 +24,7 @@ def _load_user(session_id: str) -> User | None:
 
 
 def _unauthorized():
-    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
     if request.headers.get("HX-Request") == "true":
         # htmx would swap a sign-in page into a fragment; send the whole window instead.
         response = make_response("", 401)
