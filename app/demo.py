@@ -415,7 +415,8 @@ def _book_fortnight(
     db.session.flush()
     db.session.add_all(
         AppointmentParticipant(
-            tenant_id=tenant.id, appointment_id=appointment.id, customer_id=customer.id, role="attendee", seats=1
+            tenant_id=tenant.id, appointment_id=appointment.id, customer_id=customer.id, role="attendee", seats=1,
+            manage_token=secrets.token_urlsafe(32),
         )
         for appointment, attendees in booked
         for customer in attendees

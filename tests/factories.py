@@ -93,7 +93,9 @@ def appointment(
             status=status, capacity=service.capacity, price=service.price, manage_token=secrets.token_urlsafe(32),
         ),
     )
-    _save(tenant, AppointmentParticipant(tenant_id=tenant.id, appointment_id=record.id, customer_id=customer.id))
+    _save(tenant, AppointmentParticipant(
+        tenant_id=tenant.id, appointment_id=record.id, customer_id=customer.id, manage_token=secrets.token_urlsafe(32),
+    ))
     return record
 
 

@@ -3,7 +3,7 @@ from app.models.appointment import Appointment, AppointmentParticipant
 from app.models.audit import AuditEvent
 from app.models.base import Record, TenantOwned, UTCDateTime, utcnow
 from app.models.billing import Invoice, Payment, Plan, Subscription
-from app.models.customer import Customer
+from app.models.customer import Customer, CustomerSignInToken
 from app.models.intake import (
     AppointmentParameter,
     CustomerParameter,
@@ -22,7 +22,7 @@ from app.models.user import User
 
 __all__ = [
     "Appointment", "AppointmentParameter", "AppointmentParticipant", "AuditEvent", "BookingPolicy",
-    "Customer", "CustomerParameter", "Invoice", "Location", "LocationClosure", "Notification",
+    "Customer", "CustomerParameter", "CustomerSignInToken", "Invoice", "Location", "LocationClosure", "Notification",
     "ParameterDefinition", "ParameterOption", "ParameterRule", "Payment", "Plan", "Provider",
     "ProviderLocation", "ProviderService", "Record", "ScheduleOverride", "Service",
     "ServiceCategory", "ServiceParameter", "Subscription", "Tenant", "TenantOwned", "TimeOff",

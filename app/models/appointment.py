@@ -95,6 +95,8 @@ class AppointmentParticipant(TenantOwned, db.Model):
             sa.UniqueConstraint(
                 "tenant_id", "appointment_id", "customer_id", name="uq_appointment_participants_customer"
             ),
+            sa.UniqueConstraint("manage_token", name="uq_appointment_participants_manage_token"),
+            sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_appointment_participants_idempotency_key"),
             sa.CheckConstraint("seats >= 1", name="seats_positive"),
         ),
     )
@@ -104,6 +106,14 @@ class AppointmentParticipant(TenantOwned, db.Model):
     role: Mapped[str] = mapped_column(enum(*PARTICIPANT_ROLES, name="participant_role"), default="attendee")
     seats: Mapped[int] = mapped_column(default=1)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Each booking is a participant: in a group session every customer manages their own seats.
+    manage_token: Mapped[str | None] = mapped_column(sa.String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     appointment: Mapped[Appointment] = relationship(
         primaryjoin="Appointment.id == foreign(AppointmentParticipant.appointment_id)",

@@ -88,17 +88,19 @@ class ParameterRule(TenantOwned, db.Model):
 
 
 class AppointmentParameter(TenantOwned, db.Model):
-    """An answer given for one appointment. Multiselect answers are stored as JSON lists."""
+    """An answer given when booking, by one participant. Multiselect answers are stored as JSON lists."""
 
     __tablename__ = "appointment_parameters"
     __table_args__ = tenant_table_args(
         "appointment_parameters",
         ("appointment_id", "appointments"),
+        ("participant_id", "appointment_participants"),
         ("parameter_id", "parameter_definitions"),
-        extra=(sa.UniqueConstraint("tenant_id", "appointment_id", "parameter_id"),),
+        extra=(sa.UniqueConstraint("tenant_id", "participant_id", "parameter_id", name="uq_appointment_parameters_answer"),),
     )
 
     appointment_id: Mapped[int]
+    participant_id: Mapped[int]
     parameter_id: Mapped[int]
     value: Mapped[str] = mapped_column(sa.Text)
 

@@ -1,0 +1,491 @@
+"""Accounts and roles: who may sign in on which host, what a session is worth, and who sees what."""
+import re
+import uuid
+from datetime import datetime, time, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import g, request_started
+from redis import Redis
+from sqlalchemy import func, select
+
+from app import config, create_app
+from app.blueprints.auth.routes import SIGN_IN_FAILED
+from app.extensions import db
+from app.models import Appointment, User
+from app.tenancy import all_tenants, tenant_context
+from tests import factories, services
+from tests.clients import ADMIN_HOST, Visitor, host_of
+from tests.conftest import app_config
+
+PASSWORD = factories.PASSWORD
+ACME = "acme.sloty.test"
+GLOBEX = "globex.sloty.test"
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_globals():
+    """Start every request with an empty ``g``, as a real server does.
+
+    The ``app`` fixture keeps an app context pushed and test requests reuse it, so ``g``
+    would otherwise carry Flask-Login's user, Flask-WTF's token and its "CSRF valid" mark
+    from one visitor's request into the next.
+    """
+    def clear(sender, **extra):
+        g._get_current_object().__dict__.clear()
+
+    request_started.connect(clear)
+    yield
+    request_started.disconnect(clear)
+
+
+@pytest.fixture
+def acme(app):
+    return factories.practice("acme", name="Acme Dental")
+
+
+@pytest.fixture
+def globex(app):
+    return factories.practice("globex", name="Globex Clinic")
+
+
+@pytest.fixture
+def superadmin(app):
+    return factories.user(None, email="root@sloty.test")
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def session_cookie(visitor: Visitor) -> str:
+    cookie = visitor.client.get_cookie("session", domain=visitor.host)
+    assert cookie is not None, f"no session cookie for {visitor.host}"
+    return cookie.value
+
+
+def replayed(app, host: str, cookie: str) -> Visitor:
+    """A new browser on ``host`` that sends ``cookie`` as its session, as an attacker would."""
+    other = Visitor(app, host)
+    other.client.set_cookie("session", cookie, domain=host)
+    return other
+
+
+def redirect_path(response) -> str:
+    return urlsplit(response.headers["Location"]).path
+
+
+def is_signed_in(visitor: Visitor) -> bool:
+    response = visitor.get("/dashboard/" if visitor.host != ADMIN_HOST else "/backoffice/")
+    if response.status_code == 200:
+        return True
+    assert response.status_code == 302 and redirect_path(response) == "/login"
+    return False
+
+
+def stored_user(user: User) -> User:
+    db.session.expire_all()
+    with all_tenants():
+        return db.session.scalar(select(User).where(User.id == user.id))
+
+
+# Signing in
+
+
+def test_owner_signs_in_and_lands_on_the_dashboard(acme, visitor):
+    owner = visitor(ACME)
+    response = owner.sign_in(acme["owner"].email, PASSWORD)
+    assert response.status_code == 303
+    assert redirect_path(response) == "/dashboard/"
+    page = html(owner.get("/dashboard/"))
+    assert "Today’s agenda" in page
+    assert "Sign out Owner Person" in page
+    assert stored_user(acme["owner"]).last_login_at is not None
+
+
+def test_superadmin_signs_in_on_the_admin_host_and_lands_on_the_backoffice(acme, superadmin, visitor):
+    admin = visitor(ADMIN_HOST)
+    response = admin.sign_in("root@sloty.test", PASSWORD)
+    assert response.status_code == 303
+    assert redirect_path(response) == "/backoffice/"
+    page = html(admin.get("/backoffice/"))
+    assert "<h1>Tenants</h1>" in page
+    assert "Acme Dental" in page and "acme" in page
+
+
+def test_email_is_matched_whatever_its_case_and_spacing(acme, visitor):
+    response = visitor(ACME).sign_in("  " + acme["owner"].email.upper() + " ", PASSWORD)
+    assert response.status_code == 303
+
+
+def test_htmx_sign_in_answers_with_hx_redirect_not_a_3xx(acme, visitor):
+    owner = visitor(ACME)
+    response = owner.sign_in(acme["owner"].email, PASSWORD, htmx=True)
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/dashboard/"
+    assert "Location" not in response.headers
+    assert is_signed_in(owner)
+
+
+def test_sign_in_returns_to_the_page_that_asked_for_it(acme, visitor):
+    owner = visitor(ACME)
+    bounced = owner.get("/dashboard/team?sort=role")
+    next_path = parse_qs(urlsplit(bounced.headers["Location"]).query)["next"][0]
+    assert next_path == "/dashboard/team?sort=role"
+    form = html(owner.get(bounced.headers["Location"]))
+    assert 'name="next" type="hidden" value="/dashboard/team?sort=role"' in form
+    response = owner.post("/login", {"email": acme["owner"].email, "password": PASSWORD, "next": next_path})
+    assert response.headers["Location"] == "/dashboard/team?sort=role"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+def test_sign_in_never_redirects_off_site(acme, visitor, target):
+    response = visitor(ACME).post("/login", {"email": acme["owner"].email, "password": PASSWORD, "next": target})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/dashboard/"
+
+
+def deactivate(user: User) -> None:
+    with tenant_context(user.tenant_id):
+        user.active = False
+        db.session.commit()
+
+
+FAILED_SIGN_INS = ["wrong password", "unknown email", "deactivated user"]
+
+
+def failed_credentials(case: str, acme) -> tuple[str, str]:
+    owner = acme["owner"]
+    if case == "deactivated user":
+        deactivate(owner)
+    return {
+        "wrong password": (owner.email, "not the password"),
+        "unknown email": ("nobody@example.com", PASSWORD),
+        "deactivated user": (owner.email, PASSWORD),
+    }[case]
+
+
+@pytest.mark.parametrize("case", FAILED_SIGN_INS)
+def test_failed_sign_in_gets_422_with_the_generic_message_and_the_email_kept(acme, visitor, case):
+    email, password = failed_credentials(case, acme)
+    guest = visitor(ACME)
+    response = guest.sign_in(email, password)
+    page = html(response)
+    assert response.status_code == 422
+    assert f'<div class="form-errors" role="alert">\n      <p>{SIGN_IN_FAILED}</p>' in page
+    assert f'value="{email}"' in page
+    assert PASSWORD not in page and "not the password" not in page
+    assert not is_signed_in(guest)
+
+
+def test_wrong_password_unknown_email_and_deactivated_user_get_the_same_answer(acme, visitor):
+    answers = []
+    for case in FAILED_SIGN_INS:
+        email, password = failed_credentials(case, acme)
+        answers.append(html(visitor(ACME).sign_in(email, password)).replace(email, "EMAIL"))
+    # Apart from the email echoed back and the CSRF token, the three pages are identical.
+    without_tokens = [_strip_csrf(answer) for answer in answers]
+    assert without_tokens[0] == without_tokens[1] == without_tokens[2]
+
+
+def _strip_csrf(page: str) -> str:
+    return re.sub(r'(content|value)="[\w.-]{40,}"', "TOKEN", re.sub(r'"X-CSRFToken": "[^"]+"', "TOKEN", page))
+
+
+def test_passwords_are_stored_as_argon2id(acme, superadmin):
+    for user in (acme["owner"], superadmin):
+        stored = stored_user(user)
+        assert stored.password_hash.startswith("$argon2id$")
+        assert PASSWORD not in stored.password_hash
+
+
+# One host, one set of accounts
+
+
+def test_an_owner_cannot_sign_in_on_another_tenants_host(acme, globex, visitor):
+    stranger = visitor(GLOBEX)
+    response = stranger.sign_in(acme["owner"].email, PASSWORD)
+    assert response.status_code == 422
+    assert SIGN_IN_FAILED in html(response)
+    assert not is_signed_in(stranger)
+
+
+def test_a_superadmin_cannot_sign_in_on_a_tenant_host(acme, superadmin, visitor):
+    guest = visitor(ACME)
+    response = guest.sign_in("root@sloty.test", PASSWORD)
+    assert response.status_code == 422
+    assert SIGN_IN_FAILED in html(response)
+    assert not is_signed_in(guest)
+
+
+def test_a_tenant_user_cannot_sign_in_on_the_admin_host(acme, visitor):
+    guest = visitor(ADMIN_HOST)
+    response = guest.sign_in(acme["owner"].email, PASSWORD)
+    assert response.status_code == 422
+    assert SIGN_IN_FAILED in html(response)
+    assert not is_signed_in(guest)
+
+
+def test_one_email_in_two_tenants_is_two_accounts_each_working_only_on_its_own_host(acme, globex, visitor):
+    sam_acme = factories.user(acme["tenant"], "staff", email="sam@example.com", password="acme password 1")
+    sam_globex = factories.user(globex["tenant"], "admin", email="sam@example.com", password="globex password 2")
+    with all_tenants():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "sam@example.com")) == 2
+    assert sam_acme.id != sam_globex.id and sam_acme.password_hash != sam_globex.password_hash
+
+    for host, own, other in [(ACME, "acme password 1", "globex password 2"), (GLOBEX, "globex password 2", "acme password 1")]:
+        assert visitor(host).sign_in("sam@example.com", other).status_code == 422
+        sam = visitor(host)
+        assert sam.sign_in("sam@example.com", own).status_code == 303
+        assert is_signed_in(sam)
+
+
+# The session cookie
+
+
+def _set_cookie_header(response, name: str = "session") -> str:
+    [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
+    return header
+
+
+def test_session_cookie_is_host_only_httponly_and_samesite_lax(acme, visitor):
+    header = _set_cookie_header(visitor(ACME).sign_in(acme["owner"].email, PASSWORD))
+    attributes = [part.strip().lower() for part in header.split(";")[1:]]
+    assert not any(attribute.startswith("domain") for attribute in attributes)
+    assert "httponly" in attributes
+    assert "samesite=lax" in attributes
+
+
+@pytest.mark.parametrize(
+    ("environ", "secure"),
+    [
+        ({}, True),
+        ({"FLASK_DEBUG": "0"}, True),
+        ({"FLASK_DEBUG": "1"}, False),
+        ({"FLASK_DEBUG": "true"}, False),
+        ({"FLASK_DEBUG": "1", "SESSION_COOKIE_SECURE": "true"}, True),
+        ({"SESSION_COOKIE_SECURE": "0"}, False),
+    ],
+)
+def test_session_cookie_is_secure_except_in_local_development(environ, secure):
+    assert config.from_environment(environ)["SESSION_COOKIE_SECURE"] is secure
+
+
+@pytest.mark.parametrize(("flask_debug", "secure"), [(None, True), ("1", False)])
+def test_the_app_marks_its_session_cookie_secure_outside_development(app, database_url, monkeypatch, flask_debug, secure):
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    if flask_debug is None:
+        monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    else:
+        monkeypatch.setenv("FLASK_DEBUG", flask_debug)
+    deployed = create_app(app_config(database_url))
+    data = factories.practice("acme")
+    response = Visitor(deployed, ACME).sign_in(data["owner"].email, PASSWORD)
+    assert response.status_code == 303
+    assert ("secure" in _set_cookie_header(response).lower().split("; ")) is secure
+    with deployed.app_context():
+        db.engine.dispose()
+
+
+def test_a_session_cookie_replayed_on_another_tenants_host_signs_nobody_in(app, acme, globex, visitor):
+    owner = visitor(ACME)
+    owner.sign_in(acme["owner"].email, PASSWORD)
+    cookie = session_cookie(owner)
+    assert is_signed_in(replayed(app, ACME, cookie)), "the replay itself works on the cookie's own host"
+    assert not is_signed_in(replayed(app, GLOBEX, cookie))
+    assert not is_signed_in(replayed(app, ADMIN_HOST, cookie))
+
+
+def test_a_superadmin_session_cookie_replayed_on_a_tenant_host_signs_nobody_in(app, acme, superadmin, visitor):
+    admin = visitor(ADMIN_HOST)
+    admin.sign_in("root@sloty.test", PASSWORD)
+    assert not is_signed_in(replayed(app, ACME, session_cookie(admin)))
+
+
+def test_sign_out_ends_the_session_on_the_server(app, acme, visitor):
+    owner = visitor(ACME)
+    owner.sign_in(acme["owner"].email, PASSWORD)
+    cookie = session_cookie(owner)
+    assert stored_user(acme["owner"]).session_version == 1
+
+    response = owner.sign_out()
+    assert response.status_code == 303 and redirect_path(response) == "/login"
+    assert not is_signed_in(owner)
+
+    assert stored_user(acme["owner"]).session_version == 2
+    stolen = replayed(app, ACME, cookie)
+    response = stolen.get("/dashboard/")
+    assert response.status_code == 302 and redirect_path(response) == "/login"
+
+
+def test_sign_out_ends_every_other_session_of_the_user_too(acme, visitor):
+    laptop, phone = visitor(ACME), visitor(ACME)
+    laptop.sign_in(acme["owner"].email, PASSWORD)
+    phone.sign_in(acme["owner"].email, PASSWORD)
+    laptop.sign_out()
+    assert not is_signed_in(phone)
+
+
+def test_without_a_session_the_dashboard_redirects_to_sign_in(acme, visitor):
+    response = visitor(ACME).get("/dashboard/")
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query)["next"] == ["/dashboard/"]
+
+
+def test_without_a_session_htmx_gets_401_with_hx_redirect_to_sign_in(acme, visitor):
+    response = visitor(ACME).get("/dashboard/", htmx=True)
+    assert response.status_code == 401
+    assert "Location" not in response.headers
+    assert urlsplit(response.headers["HX-Redirect"]).path == "/login"
+    assert html(response) == "", "nothing for htmx to swap into the fragment"
+
+
+# Roles
+
+
+def signed_in(visitor, tenant, role: str) -> Visitor:
+    user = factories.user(tenant, role)
+    member = visitor(host_of(tenant))
+    assert member.sign_in(user.email, PASSWORD).status_code == 303
+    return member
+
+
+@pytest.mark.parametrize("role", ["owner", "admin", "staff", "provider"])
+def test_every_tenant_role_opens_the_dashboard(acme, visitor, role):
+    page = html(signed_in(visitor, acme["tenant"], role).get("/dashboard/"))
+    assert "Today’s agenda" in page
+    assert f"Sign out {role.title()} Person" in page
+
+
+@pytest.mark.parametrize("role", ["owner", "admin"])
+def test_owners_and_admins_see_the_team(acme, visitor, role):
+    member = signed_in(visitor, acme["tenant"], role)
+    assert 'href="/dashboard/team"' in html(member.get("/dashboard/"))
+    response = member.get("/dashboard/team")
+    assert response.status_code == 200
+    assert "<h1>Team</h1>" in html(response)
+    assert acme["owner"].email in html(response)
+
+
+@pytest.mark.parametrize("role", ["staff", "provider"])
+def test_staff_and_providers_are_not_allowed_the_team(acme, visitor, role):
+    member = signed_in(visitor, acme["tenant"], role)
+    assert 'href="/dashboard/team"' not in html(member.get("/dashboard/"))
+    response = member.get("/dashboard/team")
+    assert response.status_code == 403
+    assert "<h1>Not allowed</h1>" in html(response)
+    assert acme["owner"].email not in html(response)
+
+
+@pytest.fixture
+def two_calendars(acme):
+    """Today: one appointment with a provider linked to a user, one with another provider."""
+    t, loc, svc = acme["tenant"], acme["location"], acme["service"]
+    doctor = factories.user(t, "provider", email="doctor@example.com")
+    midnight = datetime.combine(datetime.now(timezone.utc).date(), time.min, tzinfo=timezone.utc)
+    own = factories.appointment(
+        t, location=loc, service=svc, starts_at=midnight + timedelta(hours=9),
+        provider=factories.provider(t, location=loc, services=[svc], user=doctor, name="Dr Own"),
+        customer=factories.customer(t, name="Alice Mine"),
+    )
+    other = factories.appointment(
+        t, location=loc, service=svc, starts_at=midnight + timedelta(hours=10),
+        provider=factories.provider(t, location=loc, services=[svc], name="Dr Other"),
+        customer=factories.customer(t, name="Bob Theirs"),
+    )
+    return {"doctor": doctor, "own": own, "other": other}
+
+
+def test_a_provider_sees_only_its_own_appointments_on_the_agenda(acme, visitor, two_calendars):
+    doctor = visitor(ACME)
+    doctor.sign_in("doctor@example.com", PASSWORD)
+    page = html(doctor.get("/dashboard/"))
+    assert "Alice Mine" in page and "Dr Own" in page
+    assert "Bob Theirs" not in page and "Dr Other" not in page
+
+    front_desk = signed_in(visitor, acme["tenant"], "staff")
+    page = html(front_desk.get("/dashboard/"))
+    assert "Alice Mine" in page and "Bob Theirs" in page
+
+
+def test_a_provider_gets_404_for_another_providers_appointment(acme, visitor, two_calendars):
+    doctor = visitor(ACME)
+    doctor.sign_in("doctor@example.com", PASSWORD)
+    assert "Alice Mine" in html(doctor.get(f"/dashboard/appointments/{two_calendars['own'].id}"))
+    response = doctor.get(f"/dashboard/appointments/{two_calendars['other'].id}")
+    assert response.status_code == 404
+    assert "Bob Theirs" not in html(response)
+
+    response = doctor.post(f"/dashboard/appointments/{two_calendars['other'].id}/cancel", {"reason": "mine now"})
+    assert response.status_code == 404
+    db.session.expire_all()
+    with tenant_context(acme["tenant"]):
+        assert db.session.get(Appointment, two_calendars["other"].id).status == "confirmed"
+
+
+@pytest.mark.parametrize("path", ["/backoffice/", "/backoffice/tenants/new", "/backoffice/health", "/backoffice/audit"])
+def test_a_tenant_owner_has_no_backoffice_on_its_host(acme, visitor, path):
+    response = signed_in(visitor, acme["tenant"], "owner").get(path)
+    assert response.status_code == 404
+    assert "<h1>Not found</h1>" in html(response)
+
+
+def test_a_superadmin_on_the_admin_host_sees_every_tenant(acme, globex, superadmin, visitor):
+    admin = visitor(ADMIN_HOST)
+    admin.sign_in("root@sloty.test", PASSWORD)
+    page = html(admin.get("/backoffice/"))
+    assert page.index("Acme Dental") < page.index("Globex Clinic")
+    assert f'href="/backoffice/tenants/{acme["tenant"].id}"' in page
+
+
+# The sign-in rate limit
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limited_app(request, app, database_url):
+    """The app, counting sign-in failures in memory or in Redis."""
+    if request.param == "memory":
+        yield app
+        return
+    services.require("redis")
+    prefix = f"sloty-test-{uuid.uuid4().hex}"
+    redis_app = create_app(app_config(database_url, RATELIMIT_STORAGE_URI=services.REDIS_URL, RATELIMIT_KEY_PREFIX=prefix))
+    with redis_app.app_context():
+        yield redis_app
+        db.session.remove()
+        db.engine.dispose()
+    redis = Redis.from_url(services.REDIS_URL)
+    if keys := redis.keys(f"*{prefix}*"):
+        redis.delete(*keys)
+
+
+def _redis_keys(prefix: str) -> list:
+    return Redis.from_url(services.REDIS_URL).keys(f"*{prefix}*")
+
+
+def test_sign_in_locks_after_ten_failures_per_client_and_host(limited_app):
+    acme = factories.practice("acme", name="Acme Dental")
+    globex = factories.practice("globex", name="Globex Clinic")
+    email = acme["owner"].email
+
+    for _ in range(3):
+        assert Visitor(limited_app, ACME).sign_in(email, PASSWORD).status_code == 303, "successes don't count"
+    guesser = Visitor(limited_app, ACME)
+    for attempt in range(10):
+        assert guesser.sign_in(email, f"guess {attempt}").status_code == 422
+
+    locked = guesser.sign_in(email, PASSWORD)
+    assert locked.status_code == 429
+    assert "<h1>Too many attempts</h1>" in html(locked)
+    assert "Retry-After" in locked.headers
+    assert not is_signed_in(guesser)
+    assert Visitor(limited_app, ACME).sign_in(email, PASSWORD).status_code == 429, "the lock is per client, not per cookie"
+    assert Visitor(limited_app, ACME).get("/login").status_code == 200, "the form still shows"
+
+    other_host = Visitor(limited_app, GLOBEX)
+    assert other_host.sign_in(globex["owner"].email, PASSWORD).status_code == 303
+
+    if limited_app.config["RATELIMIT_STORAGE_URI"].startswith("redis://"):
+        assert _redis_keys(limited_app.config["RATELIMIT_KEY_PREFIX"]), "the counts live in Redis"
