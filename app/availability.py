@@ -11,7 +11,7 @@ repeated hour of autumn yields distinct instants, never duplicates.
 """
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -144,6 +144,11 @@ class Calendar:
         """The slot offered at exactly ``starts_at``, if any."""
         return next((slot for slot in self.slots(now) if slot.starts_at == starts_at), None)
 
+    def offered_when_free(self, starts_at: datetime, now: datetime) -> bool:
+        """Would ``starts_at`` be offered if nobody had booked anything? Tells "taken" from "never offered"."""
+        free = replace(self, providers=[replace(p, booked=[]) for p in self.providers])
+        return free.slot_at(starts_at, now) is not None
+
     def least_busy(self, slot: Slot) -> int:
         """For "any provider": the free provider with the fewest appointments that day, lowest id on ties."""
         day = slot.local_start.date()
@@ -245,6 +250,24 @@ def resolve(day: date, wall: time, zone: ZoneInfo, *, earliest: bool) -> datetim
     return valid[0]
 
 
+def load_policy(session: Session, service_id: int) -> Policy:
+    """The service's booking policy, or the tenant's default."""
+    row = session.execute(_policy_query(service_id)).first()
+    return Policy.from_minutes(*row) if row else Policy()
+
+
+def _policy_query(service_id: int) -> sa.Select:
+    return (
+        sa.select(
+            BookingPolicy.min_notice_minutes, BookingPolicy.max_horizon_days, BookingPolicy.slot_interval_minutes,
+            BookingPolicy.cancel_cutoff_minutes, BookingPolicy.reschedule_cutoff_minutes,
+        )
+        .where(sa.or_(BookingPolicy.service_id == service_id, BookingPolicy.service_id.is_(None)))
+        .order_by(BookingPolicy.service_id.is_(None))  # the service's own policy first
+        .limit(1)
+    )
+
+
 def local_day_bounds(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC instants from the start of ``first_day`` to the end of ``last_day`` in ``zone``."""
     start = resolve(first_day, time.min, zone, earliest=True)
@@ -277,16 +300,7 @@ def load(
 
 
 def _load_providers(session, calendar, service, location, provider_id) -> dict[int, ProviderCalendar]:
-    policy = (
-        sa.select(
-            BookingPolicy.min_notice_minutes, BookingPolicy.max_horizon_days, BookingPolicy.slot_interval_minutes,
-            BookingPolicy.cancel_cutoff_minutes, BookingPolicy.reschedule_cutoff_minutes,
-        )
-        .where(sa.or_(BookingPolicy.service_id == service.id, BookingPolicy.service_id.is_(None)))
-        .order_by(BookingPolicy.service_id.is_(None))  # the service's own policy first
-        .limit(1)
-        .subquery()
-    )
+    policy = _policy_query(service.id).subquery()
     query = (
         sa.select(
             Provider.id, Provider.name, ProviderService.duration_minutes, ProviderService.price,

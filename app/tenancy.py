@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql import visitors
 
 from app.models.base import TenantOwned
 
@@ -67,10 +68,18 @@ def all_tenants():
         leave(token)
 
 
+def _is_tenant_owned(mapper) -> bool:
+    return mapper is not None and mapper.class_ is not None and issubclass(mapper.class_, TenantOwned)
+
+
 def _touches_tenant_data(state: ORMExecuteState) -> bool:
+    if any(_is_tenant_owned(mapper) for mapper in state.all_mappers):
+        return True
+    # all_mappers names only the top-level entities; joins and subqueries reach tenant data too.
+    # (Plain Core tables, carrying no ORM annotations, are the deliberate escape hatch.)
     return any(
-        mapper.class_ is not None and issubclass(mapper.class_, TenantOwned)
-        for mapper in state.all_mappers
+        _is_tenant_owned(getattr(element, "_annotations", {}).get("parentmapper"))
+        for element in visitors.iterate(state.statement)
     )
 
 
@@ -94,9 +103,9 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _stamp_tenant(session: Session, flush_context, instances) -> None:
-    """New rows take the scope's tenant; a row of another tenant can't be written in a scope."""
+    """New rows take the scope's tenant; a row of another tenant can't be written (or deleted) in a scope."""
     tenant_id = current_tenant_id()
-    for obj in list(session.new) + list(session.dirty):
+    for obj in [*session.new, *session.dirty, *session.deleted]:
         if not isinstance(obj, TenantOwned) or tenant_id is None:
             continue
         if obj.tenant_id is None and obj in session.new and not _tenantless_allowed(obj):

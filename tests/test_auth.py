@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app import config, create_app
 from app.blueprints.auth.routes import SIGN_IN_FAILED
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Appointment, User
 from app.tenancy import all_tenants, tenant_context
 from tests import factories, services
@@ -444,25 +444,27 @@ def test_a_superadmin_on_the_admin_host_sees_every_tenant(acme, globex, superadm
 
 
 @pytest.fixture(params=["memory", "redis"])
-def limited_app(request, app, database_url):
-    """The app, counting sign-in failures in memory or in Redis."""
+def limited_app(request, app, database_url, monkeypatch):
+    """The app, counting sign-in failures in memory or in Redis (under a prefix of its own)."""
     if request.param == "memory":
         yield app
         return
     services.require("redis")
     prefix = f"sloty-test-{uuid.uuid4().hex}"
+    # The global limiter keeps the key prefix of the first app it was bound to
+    # (``self._key_prefix or config[...]``); forget it so this app's own prefix applies.
+    monkeypatch.setattr(limiter, "_key_prefix", "")
     redis_app = create_app(app_config(database_url, RATELIMIT_STORAGE_URI=services.REDIS_URL, RATELIMIT_KEY_PREFIX=prefix))
     with redis_app.app_context():
         yield redis_app
         db.session.remove()
         db.engine.dispose()
-    redis = Redis.from_url(services.REDIS_URL)
-    if keys := redis.keys(f"*{prefix}*"):
-        redis.delete(*keys)
+    if keys := _redis_keys(prefix):
+        Redis.from_url(services.REDIS_URL).delete(*keys)
 
 
 def _redis_keys(prefix: str) -> list:
-    return Redis.from_url(services.REDIS_URL).keys(f"*{prefix}*")
+    return Redis.from_url(services.REDIS_URL).keys(f"LIMITS:LIMITER/{prefix}/*")
 
 
 def test_sign_in_locks_after_ten_failures_per_client_and_host(limited_app):

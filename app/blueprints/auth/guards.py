@@ -1,24 +1,26 @@
 """Who may be signed in where: the session loader, the expired-session answer and role gates."""
 from functools import wraps
 
-from flask import abort, make_response, redirect, request, url_for
+from flask import abort, g, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db, login_manager
 from app.models import User
-from app.sites import current_site
 
 
 def _load_user(session_id: str) -> User | None:
+    site = g.get("site")
     user_id, _, version = session_id.partition(".")
-    if not (user_id.isdigit() and version.isdigit()):
+    if site is None or not (user_id.isdigit() and version.isdigit()):
+        # No site yet (a CSRF or rate-limit refusal comes before the host is resolved, and an
+        # unknown host has none): there is no tenant scope to look the user up in.
         return None
     # On a tenant host the tenant scope makes other tenants' users invisible.
     user = db.session.scalar(select(User).where(User.id == int(user_id)))
     if user is None or not user.active or user.session_version != int(version):
         return None
-    if user.is_superadmin != current_site.is_backoffice:
+    if user.is_superadmin != site.is_backoffice:
         return None
     return user
 

@@ -1,9 +1,21 @@
-from app.blueprints.booking import bp
+import secrets
+from datetime import date, datetime, timezone
+
+from flask import abort, request, url_for
+
+from app import availability, booking, intake
+from app.blueprints.booking import bp, picker
+from app.blueprints.booking.calendar_links import google_calendar_link
+from app.blueprints.booking.forms import BookingForm
 from app.blueprints.loading import get_or_404
 from app.catalogue import active_locations, offered_by, services_by_category
-from app.models import Service
-from app.rendering import render
+from app.contacts import region_for_timezone
+from app.extensions import db
+from app.models import Location, Service, utcnow
+from app.rendering import render, see_other
 from app.sites import current_tenant
+
+INSTANT_FORMAT = "%Y-%m-%dT%H:%MZ"
 
 
 @bp.get("/")
@@ -16,7 +28,213 @@ def home():
     )
 
 
+def parse_instant(value: str | None) -> datetime | None:
+    """A slot key ("2026-03-29T09:15Z") as a UTC instant, or None when malformed."""
+    try:
+        return datetime.strptime(value or "", INSTANT_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def parse_day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        abort(400, description="That is not a date.")
+
+
+class Offer:
+    """Where and with whom a service can be booked, from the request's location and provider choice."""
+
+    def __init__(self, service: Service, location_param: str | None, provider_param: str | None):
+        self.service = service
+        self.providers_all = offered_by(service)
+        locations = {loc.id: loc for p in self.providers_all for loc in p.locations if loc.active}
+        self.locations = sorted(locations.values(), key=lambda loc: loc.name)
+        if location_param:
+            self.location = get_or_404(Location, _int_or_404(location_param), active_only=True)
+            if self.location.id not in locations:
+                abort(404)
+        elif self.locations:
+            self.location = self.locations[0]
+        else:
+            self.location = None
+        self.providers = [p for p in self.providers_all if self.location in p.locations]
+        self.provider_id = None
+        if provider_param and provider_param != "any":
+            self.provider_id = _int_or_404(provider_param)
+            if self.provider_id not in {p.id for p in self.providers}:
+                abort(404)
+
+    @property
+    def provider_param(self) -> str:
+        return str(self.provider_id) if self.provider_id else "any"
+
+    def picker(self, day: date | None, now: datetime) -> picker.Picker:
+        return picker.build(
+            db.session, service=self.service, location=self.location, locations=self.locations,
+            providers=self.providers, provider_id=self.provider_id, day=day, now=now,
+        )
+
+    def choice(self, starts_at: datetime, seats: int = 1) -> booking.Choice:
+        return booking.Choice(self.service, self.location, self.provider_id, starts_at, seats)
+
+
+def _int_or_404(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        abort(404)
+    return int(value)
+
+
+def _service_or_404(service_id: int) -> Service:
+    return get_or_404(Service, service_id, active_only=True)
+
+
 @bp.get("/services/<int:service_id>")
 def service(service_id: int):
-    service = get_or_404(Service, service_id, active_only=True)
-    return render("booking/service.html", tenant=current_tenant, service=service, providers=offered_by(service))
+    offer = Offer(_service_or_404(service_id), request.args.get("location"), request.args.get("provider"))
+    choosing = offer.picker(parse_day(request.args.get("day")), utcnow()) if offer.location else None
+    return render("booking/service.html", "step", tenant=current_tenant, offer=offer, picker=choosing)
+
+
+def _taken_or_not_offered(offer: Offer, wanted: datetime, error: booking.BookingError):
+    """The picker again, for the day that was wanted, with the reason and the nearest free times."""
+    now = utcnow()
+    wanted_day = picker.today_at(offer.location, wanted)
+    choosing = offer.picker(wanted_day, now)
+    alternatives = picker.nearest(choosing.slots or [], wanted)
+    status = 409 if isinstance(error, booking.SlotTaken) else 422
+    response = render(
+        "booking/service.html", "step", status=status, tenant=current_tenant, offer=offer, picker=choosing,
+        problem=str(error), alternatives=alternatives,
+    )
+    response.headers["HX-Push-Url"] = url_for("booking.service", service_id=offer.service.id, **choosing.query())
+    return response
+
+
+def _details_form(offer: Offer, **defaults) -> BookingForm:
+    form = BookingForm(**defaults)
+    form.phone_region = region_for_timezone(offer.location.timezone)
+    return form
+
+
+@bp.get("/services/<int:service_id>/book")
+def details(service_id: int):
+    offer = Offer(_service_or_404(service_id), request.args.get("location"), request.args.get("provider"))
+    if offer.location is None:
+        abort(404)
+    wanted = parse_instant(request.args.get("start"))
+    if wanted is None:
+        abort(404)
+    calendar_slot = _offered_slot(offer, wanted)
+    if isinstance(calendar_slot, booking.BookingError):
+        return _taken_or_not_offered(offer, wanted, calendar_slot)
+    questions = intake.load(db.session, offer.service.id)
+    form = _details_form(
+        offer, location=offer.location.id, provider=offer.provider_param, start=calendar_slot.key,
+        end=calendar_slot.ends_at.strftime(INSTANT_FORMAT), idempotency_key=secrets.token_urlsafe(24),
+    )
+    return _render_details(offer, calendar_slot, form, questions, questions.initial({}), errors={})
+
+
+def _offered_slot(offer: Offer, wanted: datetime):
+    """The slot at ``wanted``, or the BookingError explaining why there is none."""
+    now = utcnow()
+    day = picker.today_at(offer.location, wanted)
+    calendar = availability.load(
+        db.session, service=offer.service, location=offer.location, first_day=day, last_day=day,
+        provider_id=offer.provider_id,
+    )
+    slot = calendar.slot_at(wanted, now)
+    if slot is not None:
+        return slot
+    if calendar.offered_when_free(wanted, now):
+        return booking.SlotTaken("Sorry — that time has just been taken.")
+    return booking.SlotNotOffered("That time is not offered. Please choose one of the times shown.")
+
+
+def _question_context(service: Service, questions: intake.Intake, raw: dict, errors: dict) -> dict:
+    return {
+        "questions": questions.questions, "states": questions.states(raw), "raw": raw, "errors": errors,
+        "rule_sources": {rule.source for rule in questions.rules},
+        "live_url": url_for("booking.questions", service_id=service.id),
+    }
+
+
+def _render_details(offer, slot, form, questions, raw, errors, *, status=200):
+    return render(
+        "booking/details.html", "step", status=status, tenant=current_tenant, offer=offer, slot=slot, form=form,
+        **_question_context(offer.service, questions, raw, errors),
+    )
+
+
+@bp.post("/services/<int:service_id>/book/questions")
+def questions(service_id: int):
+    """Live rule evaluation: the intake questions again, shown and required as the answers so far say."""
+    offer = Offer(_service_or_404(service_id), request.form.get("location"), request.form.get("provider"))
+    wanted = parse_instant(request.form.get("start"))
+    if offer.location is None or wanted is None:
+        abort(404)
+    questions = intake.load(db.session, offer.service.id)
+    raw = questions.raw_from_form(request.form)
+    return render(
+        "booking/details.html", "questions", tenant=current_tenant, **_question_context(offer.service, questions, raw, {})
+    )
+
+
+@bp.post("/services/<int:service_id>/book")
+def confirm(service_id: int):
+    offer = Offer(_service_or_404(service_id), request.form.get("location"), request.form.get("provider"))
+    wanted = parse_instant(request.form.get("start"))
+    if offer.location is None or wanted is None:
+        return _bad_request_back_to_picker(offer)
+    form = _details_form(offer)
+    earlier = booking.by_idempotency_key(db.session, form.idempotency_key.data or "")
+    if earlier is not None:  # the same form sent twice: show the booking it made
+        return see_other(url_for("booking.confirmation", token=earlier.manage_token))
+    questions = intake.load(db.session, offer.service.id)
+    raw = questions.raw_from_form(request.form)
+    answers, errors = questions.clean(raw)
+    form_ok = form.validate()
+    slot = _offered_slot(offer, wanted)
+    if isinstance(slot, booking.BookingError):
+        return _taken_or_not_offered(offer, wanted, slot)
+    if parse_instant(form.end.data) != slot.ends_at:
+        return _taken_or_not_offered(offer, wanted, booking.SlotNotOffered("That appointment length is not offered."))
+    seats = form.attendees.data or 1
+    if slot.seats_left is not None and seats > slot.seats_left:
+        form.attendees.errors = [*form.attendees.errors, f"Only {slot.seats_left} places are left at this time."]
+        form_ok = False
+    elif slot.seats_left is None and seats != 1:
+        form.attendees.errors = [*form.attendees.errors, "This appointment is for one person."]
+        form_ok = False
+    if not form_ok or errors:
+        return _render_details(offer, slot, form, questions, raw, errors, status=422)
+    contact = booking.Contact(name=form.name.data.strip(), email=form.email.data, phone=form.phone.data or None)
+    try:
+        made = booking.book(
+            db.session, offer.choice(wanted, seats), contact=contact, intake=questions, answers=answers,
+            idempotency_key=form.idempotency_key.data, now=utcnow(),
+        )
+    except booking.BookingError as error:
+        db.session.rollback()
+        return _taken_or_not_offered(offer, wanted, error)
+    db.session.commit()
+    return see_other(url_for("booking.confirmation", token=made.manage_token))
+
+
+def _bad_request_back_to_picker(offer: Offer):
+    if offer.location is None:
+        abort(404)
+    return _taken_or_not_offered(offer, utcnow(), booking.SlotNotOffered("Please choose a time."))
+
+
+@bp.get("/bookings/<token>/confirmation")
+def confirmation(token: str):
+    made = booking.by_manage_token(db.session, token) or abort(404)
+    return render(
+        "booking/confirmation.html", tenant=current_tenant, booking=made, appointment=made.appointment,
+        google_link=google_calendar_link(made),
+    )

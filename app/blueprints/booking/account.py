@@ -1,0 +1,103 @@
+"""Customers' own account on a practice's booking site: sign-in by emailed link, appointments, profile."""
+from functools import wraps
+
+from flask import current_app, flash, g, request, session, url_for
+from sqlalchemy import select
+
+from app import customer_accounts, notifications
+from app.blueprints.booking import bp
+from app.blueprints.booking.forms import ProfileForm, SignInLinkForm
+from app.contacts import ContactError, normalise_email, region_for_timezone
+from app.extensions import db
+from app.models import Customer, utcnow
+from app.rendering import render, see_other
+from app.sites import current_tenant
+
+SESSION_KEY = "customer_id"
+
+
+def signed_in_customer() -> Customer | None:
+    customer_id = session.get(SESSION_KEY)
+    if customer_id is None:
+        return None
+    # Scoped to the tenant: a customer id from another host's session can never load here.
+    return db.session.scalar(select(Customer).where(Customer.id == customer_id, Customer.active))
+
+
+def customer_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        g.customer = signed_in_customer()
+        if g.customer is None:
+            return see_other(url_for("booking.sign_in"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.route("/account/sign-in", methods=["GET", "POST"])
+def sign_in():
+    form = SignInLinkForm()
+    if form.validate_on_submit():
+        try:
+            email = normalise_email(form.email.data)
+        except ContactError as error:
+            form.email.errors.append(str(error))
+        else:
+            issued = customer_accounts.issue_link_token(db.session, email, now=utcnow())
+            if issued is not None:
+                customer, token = issued
+                link = url_for("booking.redeem_link", token=token, _external=True)
+                notifications.queue(tenant_id=customer.tenant_id, kind="magic_link", recipient=customer.email, link=link)
+                current_app.logger.info("Sign-in link for %s at %s: %s", customer.email, current_tenant.slug, link)
+            db.session.commit()
+            # The same answer whether or not we know the address: no one learns who is a customer.
+            return render("booking/account/link_sent.html", tenant=current_tenant, email=email)
+    status = 422 if request.method == "POST" else 200
+    return render("booking/account/sign_in.html", "sign_in_form", status=status, tenant=current_tenant, form=form)
+
+
+@bp.get("/account/sign-in/<token>")
+def redeem_link(token: str):
+    customer = customer_accounts.redeem(db.session, token, now=utcnow())
+    if customer is None:
+        db.session.rollback()
+        return render(
+            "booking/account/sign_in.html", status=404, tenant=current_tenant, form=SignInLinkForm(),
+            problem="That sign-in link has expired or was already used. Ask for a new one below.",
+        )
+    db.session.commit()
+    session.clear()
+    session[SESSION_KEY] = customer.id
+    return see_other(url_for("booking.account"))
+
+
+@bp.post("/account/sign-out")
+def sign_out():
+    session.pop(SESSION_KEY, None)
+    return see_other(url_for("booking.home"))
+
+
+@bp.get("/account")
+@customer_required
+def account():
+    upcoming, past = customer_accounts.bookings_of(db.session, g.customer, now=utcnow())
+    return render("booking/account/appointments.html", tenant=current_tenant, customer=g.customer, upcoming=upcoming, past=past)
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@customer_required
+def profile():
+    customer = g.customer
+    form = ProfileForm(obj=customer)
+    form.phone_region = region_for_timezone(current_tenant.timezone)
+    if form.validate_on_submit():
+        customer.name = form.name.data.strip()
+        customer.phone = form.phone.data or None
+        customer.email_consent = form.email_consent.data
+        customer.sms_consent = form.sms_consent.data
+        db.session.commit()
+        flash("Your details are saved.", "success")
+        return see_other(url_for("booking.profile"))
+    status = 422 if request.method == "POST" else 200
+    return render("booking/account/profile.html", "profile_form", status=status, tenant=current_tenant, form=form, customer=customer)

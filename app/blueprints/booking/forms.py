@@ -1,0 +1,60 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField, TelField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from app.contacts import ContactError, normalise_email, normalise_phone
+
+
+class ContactFields:
+    """Name, email and phone, validated with email-validator and phonenumbers."""
+
+    phone_region: str | None = None
+
+    name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    phone = TelField("Mobile phone (optional)", validators=[Optional(), Length(max=32)])
+
+    def validate_email(self, field):
+        try:
+            field.data = normalise_email(field.data)
+        except ContactError as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_phone(self, field):
+        if field.data:
+            try:
+                field.data = normalise_phone(field.data, self.phone_region)
+            except ContactError as error:
+                raise ValidationError(str(error)) from None
+
+
+class BookingForm(ContactFields, FlaskForm):
+    location = HiddenField(validators=[DataRequired()])
+    provider = HiddenField(validators=[DataRequired()])
+    start = HiddenField(validators=[DataRequired(), Length(max=32)])
+    end = HiddenField(validators=[DataRequired(), Length(max=32)])
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
+    attendees = IntegerField("Number of places", default=1, validators=[Optional(), NumberRange(min=1, max=50)])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField("Reason (optional)", validators=[Optional(), Length(max=500)])
+
+
+class RescheduleForm(FlaskForm):
+    start = HiddenField(validators=[DataRequired(), Length(max=32)])
+
+
+class SignInLinkForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+
+
+class ProfileForm(FlaskForm):
+    phone_region: str | None = None
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    phone = TelField("Mobile phone", validators=[Optional(), Length(max=32)])
+    email_consent = BooleanField("Email me about my appointments")
+    sms_consent = BooleanField("Text me reminders")
+
+    validate_phone = ContactFields.validate_phone

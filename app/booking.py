@@ -1,0 +1,286 @@
+"""Customers booking, rescheduling and cancelling: the race-free path.
+
+Each change locks the rows of the providers it may use (SELECT … FOR UPDATE on
+PostgreSQL, in id order), re-checks availability inside that lock, and leaves
+the final word to the database's exclusion constraint. A booking is an
+AppointmentParticipant: one per customer, several in a group session.
+"""
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import availability, notifications
+from app.intake import Intake
+from app.models import (
+    Appointment, AppointmentParameter, AppointmentParticipant, Customer, CustomerParameter, Provider, Service, utcnow,
+)
+from app.models.appointment import ACTIVE_STATUSES
+
+
+class BookingError(Exception):
+    """A booking change that cannot be made; the message is for the customer."""
+
+
+class SlotNotOffered(BookingError):
+    """The time was never bookable: past, beyond the horizon, outside hours, or made up."""
+
+
+class SlotTaken(BookingError):
+    """The time was bookable, but someone else has just taken it."""
+
+
+class CutoffPassed(BookingError):
+    """Too close to the appointment to change it online."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str  # normalised
+    phone: str | None  # E.164
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the customer picked: a service at a location, a provider or anyone, a start instant."""
+
+    service: Service
+    location: object
+    provider_id: int | None
+    starts_at: datetime
+    seats: int = 1
+
+
+def book(
+    session: Session, choice: Choice, *, contact: Contact, intake: Intake, answers: dict[str, str],
+    idempotency_key: str, now: datetime, source: str = "online",
+) -> AppointmentParticipant:
+    """Book ``choice`` for ``contact``; a repeated ``idempotency_key`` returns the first booking."""
+    earlier = by_idempotency_key(session, idempotency_key)
+    if earlier is not None:
+        return earlier
+    try:
+        calendar, slot = _locked_slot(session, choice, now)
+    except SlotTaken:
+        # A double submit waits for the first at the lock, then finds its own slot taken: by itself.
+        earlier = by_idempotency_key(session, idempotency_key)
+        if earlier is not None:
+            return earlier
+        raise
+    provider_id = choice.provider_id or calendar.least_busy(slot)
+    customer = find_or_create_customer(session, contact, tenant_id=choice.service.tenant_id)
+    try:
+        with session.begin_nested():
+            appointment = _session_to_join(session, choice, provider_id) or _new_appointment(
+                session, choice, calendar, provider_id, idempotency_key, source
+            )
+            booking = AppointmentParticipant(
+                tenant_id=choice.service.tenant_id, appointment_id=appointment.id, customer_id=customer.id,
+                seats=choice.seats, manage_token=secrets.token_urlsafe(32), idempotency_key=idempotency_key,
+            )
+            session.add(booking)
+            session.flush()
+            _store_answers(session, booking, customer, intake, answers)
+            session.flush()
+    except IntegrityError:
+        earlier = by_idempotency_key(session, idempotency_key)
+        if earlier is not None:
+            return earlier
+        raise SlotTaken("That time has just been taken.") from None
+    notifications.queue(
+        tenant_id=booking.tenant_id, appointment_id=appointment.id, recipient=customer.email,
+        kind="booking_pending" if appointment.status == "pending" else "booking_confirmed", participant_id=booking.id,
+    )
+    return booking
+
+
+def reschedule(session: Session, booking: AppointmentParticipant, starts_at: datetime, *, now: datetime) -> AppointmentParticipant:
+    """Move a booking to ``starts_at`` with the same provider, under the same guarantees as ``book``."""
+    appointment = _changeable(session, booking, now, "reschedule")
+    service = session.get(Service, appointment.service_id)
+    choice = Choice(service, appointment.location, appointment.provider_id, starts_at, booking.seats)
+    alone = service.capacity == 1
+    calendar, slot = _locked_slot(session, choice, now, ignore_appointment_id=appointment.id if alone else None)
+    try:
+        with session.begin_nested():
+            if alone:
+                _move(appointment, starts_at, calendar, appointment.provider_id)
+            else:
+                target = _session_to_join(session, choice, appointment.provider_id) or _new_appointment(
+                    session, choice, calendar, appointment.provider_id, None, appointment.source, status=appointment.status
+                )
+                booking.appointment_id = target.id
+                session.execute(
+                    sa.update(AppointmentParameter)
+                    .where(AppointmentParameter.participant_id == booking.id)
+                    .values(appointment_id=target.id)
+                )
+                session.flush()
+                _cancel_if_empty(session, appointment, now, "Everyone moved to another time.")
+            session.flush()
+    except IntegrityError:
+        raise SlotTaken("That time has just been taken.") from None
+    notifications.queue(
+        tenant_id=booking.tenant_id, appointment_id=booking.appointment_id, recipient=booking.customer.email,
+        kind="rescheduled", participant_id=booking.id,
+    )
+    return booking
+
+
+def cancel(session: Session, booking: AppointmentParticipant, *, reason: str, now: datetime) -> AppointmentParticipant:
+    """Cancel a customer's booking; the appointment is cancelled when nobody is left in it."""
+    appointment = _changeable(session, booking, now, "cancel")
+    booking.cancelled_at = now
+    _cancel_if_empty(session, appointment, now, reason.strip() or None)
+    notifications.queue(
+        tenant_id=booking.tenant_id, appointment_id=appointment.id, recipient=booking.customer.email,
+        kind="cancelled", participant_id=booking.id,
+    )
+    return booking
+
+
+def deadline(booking: AppointmentParticipant, policy: availability.Policy, action: str) -> datetime:
+    """The last moment ``action`` ("cancel" or "reschedule") is allowed online."""
+    cutoff = policy.cancel_cutoff if action == "cancel" else policy.reschedule_cutoff
+    return booking.appointment.starts_at - cutoff
+
+
+def find_or_create_customer(session: Session, contact: Contact, *, tenant_id: int) -> Customer:
+    """The tenant's customer with this email, created (or its phone filled in) as needed."""
+    query = sa.select(Customer).where(Customer.email == contact.email)
+    customer = session.scalar(query)
+    if customer is None:
+        try:
+            with session.begin_nested():
+                customer = Customer(tenant_id=tenant_id, name=contact.name, email=contact.email, phone=contact.phone)
+                session.add(customer)
+                session.flush()
+        except IntegrityError:  # created by a concurrent booking a moment ago
+            customer = session.scalar(query)
+    elif contact.phone and not customer.phone:
+        customer.phone = contact.phone
+    return customer
+
+
+def _locked_slot(session, choice: Choice, now: datetime, ignore_appointment_id: int | None = None):
+    """Lock the candidate providers, then return the fresh calendar and the slot at ``choice.starts_at``."""
+    day = choice.starts_at.astimezone(ZoneInfo(choice.location.timezone)).date()
+
+    def calendar():
+        return availability.load(
+            session, service=choice.service, location=choice.location, first_day=day, last_day=day,
+            provider_id=choice.provider_id, ignore_appointment_id=ignore_appointment_id,
+        )
+
+    before = calendar()
+    slot = before.slot_at(choice.starts_at, now)
+    if slot is None:
+        if not before.offered_when_free(choice.starts_at, now):
+            raise SlotNotOffered("That time is not offered. Please choose one of the times shown.")
+        raise SlotTaken("Sorry — that time has just been taken.")
+    session.execute(
+        sa.select(Provider.id).where(Provider.id.in_(sorted(slot.provider_ids))).order_by(Provider.id).with_for_update()
+    ).all()
+    fresh = calendar()  # read again inside the lock: a competitor may have committed meanwhile
+    slot = fresh.slot_at(choice.starts_at, now)
+    if slot is None:
+        raise SlotTaken("Sorry — that time has just been taken.")
+    if slot.seats_left is not None and choice.seats > slot.seats_left:
+        raise SlotTaken(f"Only {slot.seats_left} {'place is' if slot.seats_left == 1 else 'places are'} left at that time.")
+    return fresh, slot
+
+
+def _session_to_join(session, choice: Choice, provider_id: int) -> Appointment | None:
+    """For a group service, the open session of this provider at this time, if there is one."""
+    if choice.service.capacity == 1:
+        return None
+    return session.scalar(
+        sa.select(Appointment).where(
+            Appointment.provider_id == provider_id, Appointment.service_id == choice.service.id,
+            Appointment.location_id == choice.location.id, Appointment.starts_at == choice.starts_at,
+            Appointment.status.in_(ACTIVE_STATUSES),
+        )
+    )
+
+
+def _new_appointment(session, choice: Choice, calendar, provider_id, idempotency_key, source, status=None) -> Appointment:
+    service = choice.service
+    provider = calendar.provider(provider_id)
+    appointment = Appointment(
+        tenant_id=service.tenant_id, location_id=choice.location.id, provider_id=provider_id, service_id=service.id,
+        status=status or ("pending" if service.requires_approval else "confirmed"), capacity=service.capacity,
+        price=provider.price if provider.price is not None else service.price, source=source,
+        manage_token=secrets.token_urlsafe(32), idempotency_key=idempotency_key,
+    )
+    _move(appointment, choice.starts_at, calendar, provider_id)
+    session.add(appointment)
+    session.flush()
+    return appointment
+
+
+def _move(appointment: Appointment, starts_at: datetime, calendar, provider_id: int) -> None:
+    duration = calendar.provider(provider_id).duration
+    appointment.starts_at = starts_at
+    appointment.ends_at = starts_at + duration
+    appointment.blocked_from = starts_at - calendar.buffer_before
+    appointment.blocked_until = starts_at + duration + calendar.buffer_after
+
+
+def _store_answers(session, booking, customer, intake: Intake, answers: dict[str, str]) -> None:
+    questions = intake.by_key()
+    for key, value in answers.items():
+        question = questions[key]
+        session.add(AppointmentParameter(
+            tenant_id=booking.tenant_id, appointment_id=booking.appointment_id, participant_id=booking.id,
+            parameter_id=question.parameter_id, value=value,
+        ))
+        if question.scope == "customer":
+            remembered = session.scalar(sa.select(CustomerParameter).where(
+                CustomerParameter.customer_id == customer.id, CustomerParameter.parameter_id == question.parameter_id,
+            ))
+            if remembered is None:
+                session.add(CustomerParameter(
+                    tenant_id=booking.tenant_id, customer_id=customer.id, parameter_id=question.parameter_id, value=value,
+                ))
+            else:
+                remembered.value = value
+
+
+def _changeable(session, booking: AppointmentParticipant, now: datetime, action: str) -> Appointment:
+    appointment = booking.appointment
+    if booking.is_cancelled or appointment.status not in ACTIVE_STATUSES:
+        raise BookingError("This appointment is no longer active.")
+    policy = availability.load_policy(session, appointment.service_id)
+    if now > deadline(booking, policy, action):
+        raise CutoffPassed(f"It is too close to the appointment to {action} online. Please call the practice.")
+    return appointment
+
+
+def _cancel_if_empty(session, appointment: Appointment, now: datetime, reason: str | None) -> None:
+    remaining = session.scalar(
+        sa.select(sa.func.count()).select_from(AppointmentParticipant).where(
+            AppointmentParticipant.appointment_id == appointment.id, AppointmentParticipant.cancelled_at.is_(None),
+        )
+    )
+    if remaining == 0:
+        appointment.status = "cancelled"
+        appointment.cancelled_at = now
+        appointment.cancellation_reason = reason
+
+
+def by_idempotency_key(session: Session, key: str) -> AppointmentParticipant | None:
+    """The booking a form with this key already made, if any."""
+    return session.scalar(sa.select(AppointmentParticipant).where(AppointmentParticipant.idempotency_key == key))
+
+
+def by_manage_token(session: Session, token: str) -> AppointmentParticipant | None:
+    if not token or len(token) > 64:
+        return None
+    return session.scalar(sa.select(AppointmentParticipant).where(AppointmentParticipant.manage_token == token))
+
+

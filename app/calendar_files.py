@@ -1,0 +1,28 @@
+"""iCalendar (.ics) files for appointments, made with the icalendar library."""
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from app.models import AppointmentParticipant, utcnow
+
+
+def invitation(made: AppointmentParticipant, *, organizer: str, manage_url: str, method: str = "PUBLISH") -> bytes:
+    """One booking as a calendar event. The UID is stable, so later updates replace it."""
+    appointment = made.appointment
+    calendar = Calendar()
+    calendar.add("prodid", "-//Sloty//Appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    event = Event()
+    event.add("uid", f"booking-{made.id}-{made.tenant_id}@sloty")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", appointment.starts_at)
+    event.add("dtend", appointment.ends_at)
+    event.add("summary", f"{appointment.service.name} with {appointment.provider.name}")
+    event.add("location", vText(f"{appointment.location.name}, {appointment.location.address}".replace("\n", ", ")))
+    event.add("description", f"Manage or cancel: {manage_url}")
+    event.add("url", manage_url)
+    event.add("status", "CANCELLED" if made.is_cancelled or not appointment.is_active else "CONFIRMED")
+    organizer = vCalAddress("mailto:no-reply@sloty.invalid")
+    organizer.params["cn"] = vText(organizer)
+    event.add("organizer", organizer)
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,59 @@
+"""Customers signing in by emailed link: single-use, valid for 15 minutes, stored only as a hash."""
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.models import Appointment, AppointmentParticipant, Customer, CustomerSignInToken
+
+LINK_LIFETIME = timedelta(minutes=15)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_link_token(session: Session, email: str, *, now: datetime) -> tuple[Customer, str] | None:
+    """A fresh sign-in token for the active customer with ``email``, or None if there is none."""
+    customer = session.scalar(sa.select(Customer).where(Customer.email == email, Customer.active))
+    if customer is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    session.add(CustomerSignInToken(
+        tenant_id=customer.tenant_id, customer_id=customer.id, token_hash=_digest(token), expires_at=now + LINK_LIFETIME,
+    ))
+    return customer, token
+
+
+def redeem(session: Session, token: str, *, now: datetime) -> Customer | None:
+    """The customer a valid, unused token belongs to; the token is spent atomically."""
+    if not token or len(token) > 100:
+        return None
+    customer_id = session.execute(
+        sa.update(CustomerSignInToken)
+        .where(
+            CustomerSignInToken.token_hash == _digest(token),
+            CustomerSignInToken.used_at.is_(None),
+            CustomerSignInToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(CustomerSignInToken.customer_id)
+    ).scalar()
+    if customer_id is None:
+        return None
+    return session.scalar(sa.select(Customer).where(Customer.id == customer_id, Customer.active))
+
+
+def bookings_of(session: Session, customer: Customer, *, now: datetime) -> tuple[list, list]:
+    """(upcoming, past) bookings of a customer, soonest first and most recent first."""
+    rows = session.scalars(
+        sa.select(AppointmentParticipant)
+        .join(Appointment, Appointment.id == AppointmentParticipant.appointment_id)
+        .where(AppointmentParticipant.customer_id == customer.id)
+        .order_by(Appointment.starts_at)
+    ).all()
+    upcoming = [b for b in rows if b.appointment.ends_at >= now and not b.is_cancelled and b.appointment.is_active]
+    past = [b for b in reversed(rows) if b not in upcoming]
+    return upcoming, past

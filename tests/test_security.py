@@ -1,0 +1,231 @@
+"""Browser-facing defences: CSRF, security headers, a CSP-clean base layout, full page or fragment."""
+import json
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+from flask import g, request_started
+
+from app.extensions import db
+from app.models import Appointment
+from app.tenancy import tenant_context
+from tests import factories
+from tests.clients import ADMIN_HOST, CSRF_META
+
+ACME = "acme.sloty.test"
+HTMX_SRC = re.compile(r'<script src="/static/vendor/(htmx-2\.0\.\d+\.min\.js)" defer></script>')
+SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_globals():
+    """Start every request with an empty ``g``, as a real server does.
+
+    The ``app`` fixture keeps an app context pushed and test requests reuse it, so ``g``
+    would otherwise carry Flask-WTF's "CSRF valid" mark from one request into the next.
+    """
+    def clear(sender, **extra):
+        g._get_current_object().__dict__.clear()
+
+    request_started.connect(clear)
+    yield
+    request_started.disconnect(clear)
+
+
+@pytest.fixture
+def acme(app):
+    return factories.practice("acme", name="Acme Dental")
+
+
+@pytest.fixture
+def owner(acme, visitor):
+    member = visitor(ACME)
+    assert member.sign_in(acme["owner"].email, factories.PASSWORD).status_code == 303
+    return member
+
+
+@pytest.fixture
+def admin(app, visitor):
+    factories.user(None, email="root@sloty.test")
+    member = visitor(ADMIN_HOST)
+    assert member.sign_in("root@sloty.test", factories.PASSWORD).status_code == 303
+    return member
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def appointment_status(acme) -> str:
+    db.session.expire_all()
+    with tenant_context(acme["tenant"]):
+        return db.session.get(Appointment, acme["appointment"].id).status
+
+
+def cancel_path(acme) -> str:
+    return f"/dashboard/appointments/{acme['appointment'].id}/cancel"
+
+
+# CSRF
+
+
+def test_sign_in_without_a_csrf_token_is_refused(acme, visitor):
+    guest = visitor(ACME)
+    response = guest.post("/login", {"email": acme["owner"].email, "password": factories.PASSWORD}, csrf=False)
+    assert response.status_code == 400
+    assert "<h1>Form expired</h1>" in html(response)
+    assert guest.get("/dashboard/").status_code == 302, "still signed out"
+
+
+def test_cancelling_without_a_csrf_token_is_refused_and_changes_nothing(acme, owner):
+    response = owner.post(cancel_path(acme), {"reason": "forged"}, csrf=False)
+    assert response.status_code == 400
+    assert "<h1>Form expired</h1>" in html(response)
+    assert appointment_status(acme) == "confirmed"
+
+
+def test_a_csrf_token_from_another_session_is_refused(acme, owner, visitor):
+    someone_elses = visitor(ACME).csrf_token()
+    response = owner.post(cancel_path(acme), {"reason": "forged", "csrf_token": someone_elses}, csrf=False)
+    assert response.status_code == 400
+    assert appointment_status(acme) == "confirmed"
+
+
+def test_the_csrf_token_in_a_form_field_works(acme, owner):
+    response = owner.post(cancel_path(acme), {"reason": "Feeling better"})
+    assert response.status_code == 303
+    assert appointment_status(acme) == "cancelled"
+    assert "Appointment cancelled." in html(owner.get(response.headers["Location"]))
+
+
+def test_the_csrf_token_in_the_x_csrftoken_header_works_as_htmx_sends_it(acme, owner):
+    response = owner.post(cancel_path(acme), {"reason": "Feeling better"}, htmx=True)
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == f"/dashboard/appointments/{acme['appointment'].id}"
+    assert appointment_status(acme) == "cancelled"
+
+
+# Headers on every response
+
+
+def csp_directives(response) -> dict[str, str]:
+    policy = response.headers["Content-Security-Policy"]
+    return dict(directive.strip().partition(" ")[::2] for directive in policy.split(";"))
+
+
+RESPONSES = {
+    "booking page": (ACME, "/"),
+    "sign-in page": (ACME, "/login"),
+    "404 on a tenant host": (ACME, "/no-such-page"),
+    "404 for an unknown host": ("nobody.sloty.test", "/"),
+    "admin host": (ADMIN_HOST, "/login"),
+    "admin host redirect": (ADMIN_HOST, "/"),
+    "static file": (ACME, "/static/sloty.css"),
+    "vendored htmx": (ADMIN_HOST, "/static/vendor/htmx-2.0.11.min.js"),
+}
+
+
+@pytest.mark.parametrize("name", RESPONSES)
+def test_every_response_carries_the_security_headers(acme, visitor, name):
+    host, path = RESPONSES[name]
+    response = visitor(host).get(path)
+    policy = response.headers["Content-Security-Policy"]
+    directives = csp_directives(response)
+    assert directives["script-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    if response.mimetype == "text/html":
+        assert "HX-Request" in response.headers["Vary"]
+
+
+# The base layout
+
+
+def test_the_layout_loads_vendored_htmx_2_0_from_static(app, visitor, acme):
+    page = html(visitor(ACME).get("/login"))
+    [filename] = HTMX_SRC.findall(page)
+    vendored = Path(app.static_folder) / "vendor" / filename
+    assert vendored.is_file()
+    assert f'version:"{filename.removeprefix("htmx-").removesuffix(".min.js")}"' in vendored.read_text()
+    assert (Path(app.static_folder) / "vendor" / "htmx-LICENSE.txt").is_file()
+
+
+def htmx_config(page: str) -> dict:
+    [content] = re.findall(r"<meta name=\"htmx-config\" content='([^']*)'>", page)
+    return json.loads(unescape(content))
+
+
+def test_htmx_config_allows_only_self_requests_no_inline_styles_and_swaps_422(visitor, acme):
+    config = htmx_config(html(visitor(ACME).get("/login")))
+    assert config["selfRequestsOnly"] is True
+    assert config["includeIndicatorStyles"] is False
+    assert config["allowEval"] is False
+    assert {"code": "422", "swap": True} in config["responseHandling"]
+    assert {"code": "409", "swap": True} in config["responseHandling"]
+
+
+def test_body_sends_the_csrf_token_with_every_htmx_request(visitor, acme):
+    page = html(visitor(ACME).get("/login"))
+    [hx_headers] = re.findall(r"<body hx-headers='([^']*)'>", page)
+    assert json.loads(unescape(hx_headers)) == {"X-CSRFToken": CSRF_META.search(page).group(1)}
+
+
+PAGES = {
+    "booking home": lambda v, acme: v["guest"].get("/"),
+    "service page": lambda v, acme: v["guest"].get(f"/services/{acme['service'].id}"),
+    "sign-in": lambda v, acme: v["guest"].get("/login"),
+    "failed sign-in": lambda v, acme: v["guest"].sign_in("nobody@example.com", "wrong password"),
+    "not found": lambda v, acme: v["guest"].get("/nowhere"),
+    "agenda": lambda v, acme: v["owner"].get("/dashboard/"),
+    "team": lambda v, acme: v["owner"].get("/dashboard/team"),
+    "appointment": lambda v, acme: v["owner"].get(f"/dashboard/appointments/{acme['appointment'].id}"),
+    "customer": lambda v, acme: v["owner"].get(f"/dashboard/customers/{acme['customer'].id}"),
+    "provider": lambda v, acme: v["owner"].get(f"/dashboard/providers/{acme['provider'].id}"),
+    "backoffice tenants": lambda v, acme: v["admin"].get("/backoffice/"),
+    "backoffice new tenant": lambda v, acme: v["admin"].get("/backoffice/tenants/new"),
+    "backoffice tenant": lambda v, acme: v["admin"].get(f"/backoffice/tenants/{acme['tenant'].id}"),
+    "backoffice audit": lambda v, acme: v["admin"].get("/backoffice/audit"),
+    "backoffice health": lambda v, acme: v["admin"].get("/backoffice/health"),
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_page_has_inline_script_handlers_or_styles(acme, visitor, owner, admin, name):
+    response = PAGES[name]({"guest": visitor(ACME), "owner": owner, "admin": admin}, acme)
+    page = html(response)
+    assert "</html>" in page
+    scripts = SCRIPT.findall(page)
+    assert scripts == [""], "only the htmx script tag, with no inline code"
+    assert not re.search(r"<[^>]+\son[a-z]+\s*=", page, re.I), "no inline event handlers"
+    assert not re.search(r"<[^>]+\sstyle\s*=", page, re.I), "no style attributes (style-src 'self')"
+    assert "javascript:" not in page
+    assert "hx-on" not in page, "hx-on handlers are inline code too"
+
+
+# Full page or fragment
+
+
+def test_htmx_request_gets_only_the_sign_in_form(visitor, acme):
+    response = visitor(ACME).get("/login", htmx=True)
+    fragment = html(response).strip()
+    assert fragment.startswith('<form id="sign-in"') and fragment.endswith("</form>")
+    assert "<html" not in fragment and "<h1>" not in fragment
+    assert "HX-Request" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"HX-Request": "true", "HX-History-Restore-Request": "true"}],
+    ids=["plain request", "htmx history restore"],
+)
+def test_full_page_for_plain_requests_and_history_restores(visitor, acme, headers):
+    response = visitor(ACME).get("/login", headers=headers)
+    page = html(response)
+    assert page.startswith("<!doctype html>")
+    assert "<h1>Sign in to Acme Dental</h1>" in page
+    assert '<form id="sign-in"' in page
+    assert "HX-Request" in response.headers["Vary"]
