@@ -52,6 +52,21 @@ def reset_postgres_schema(database_url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Still argon2id, with the smallest cost: tests hash hundreds of passwords."""
+    from argon2 import PasswordHasher
+
+    from app import accounts
+
+    production = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    accounts._decoy_hash.cache_clear()
+    yield
+    accounts._hasher = production
+    accounts._decoy_hash.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if services.POSTGRES:
