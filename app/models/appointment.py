@@ -110,6 +110,8 @@ class AppointmentParticipant(TenantOwned, db.Model):
     manage_token: Mapped[str | None] = mapped_column(sa.String(64))
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # iCalendar SEQUENCE of this booking's invitation: rises with every reschedule.
+    sequence: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     @property
     def is_cancelled(self) -> bool:

@@ -20,6 +20,7 @@ KINDS = (
     "invitation",
 )
 STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
+PENDING_REMINDER = "kind = 'reminder' AND status IN ('queued', 'sending')"
 
 
 class Notification(TenantOwned, db.Model):
@@ -27,23 +28,26 @@ class Notification(TenantOwned, db.Model):
     __table_args__ = tenant_table_args(
         "notifications",
         ("appointment_id", "appointments"),
+        ("participant_id", "appointment_participants"),
         extra=(
             sa.Index("ix_notifications_status_scheduled_for", "status", "scheduled_for"),
-            # One reminder per appointment, offset and channel.
+            # One pending reminder per booking (its appointment and participant), offset and channel.
             sa.Index(
                 "uq_notifications_one_reminder",
                 "tenant_id",
                 "appointment_id",
+                "participant_id",
                 "offset_minutes",
                 "channel",
                 unique=True,
-                postgresql_where=sa.text("kind = 'reminder'"),
-                sqlite_where=sa.text("kind = 'reminder'"),
+                postgresql_where=sa.text(PENDING_REMINDER),
+                sqlite_where=sa.text(PENDING_REMINDER),
             ),
         ),
     )
 
     appointment_id: Mapped[int | None]
+    participant_id: Mapped[int | None]
     channel: Mapped[str] = mapped_column(enum(*CHANNELS, name="notification_channel"))
     kind: Mapped[str] = mapped_column(enum(*KINDS, name="notification_kind"))
     recipient: Mapped[str] = mapped_column(sa.String(254))

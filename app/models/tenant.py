@@ -23,6 +23,10 @@ class Tenant(Record, db.Model):
     status: Mapped[str] = mapped_column(enum(*TENANT_STATUSES, name="tenant_status"), default="active")
     custom_domain: Mapped[str | None] = mapped_column(sa.String(253), unique=True)
     branding: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Minutes before an appointment that reminders go out.
+    reminder_offsets: Mapped[list] = mapped_column(
+        sa.JSON, default=lambda: [24 * 60, 2 * 60], server_default=sa.text("'[1440, 120]'")
+    )
 
     @property
     def is_active(self) -> bool:
