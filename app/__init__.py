@@ -37,12 +37,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app import cli
 
     auth.init_app(app)
+    app.after_request(_dispatch_notifications)
     app.register_blueprint(auth.bp)
     app.register_blueprint(booking.bp)
     app.register_blueprint(tenant.bp, url_prefix="/dashboard")
     app.register_blueprint(backoffice.bp, url_prefix="/backoffice")
     cli.init_app(app)
     return app
+
+
+def _dispatch_notifications(response):
+    """The request has committed: send or enqueue the messages it created."""
+    from app.notifications import jobs
+
+    jobs.dispatch()
+    return response
 
 
 @event.listens_for(Engine, "connect")

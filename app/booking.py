@@ -92,10 +92,8 @@ def book(
         if earlier is not None:
             return earlier
         raise SlotTaken("That time has just been taken.") from None
-    notifications.queue(
-        tenant_id=booking.tenant_id, appointment_id=appointment.id, recipient=customer.email,
-        kind="booking_pending" if appointment.status == "pending" else "booking_confirmed", participant_id=booking.id,
-    )
+    notifications.about_booking(booking, "booking_pending" if appointment.status == "pending" else "booking_confirmed")
+    notifications.schedule_reminders(session, booking, now=now)
     return booking
 
 
@@ -115,6 +113,7 @@ def reschedule(session: Session, booking: AppointmentParticipant, starts_at: dat
                     session, choice, calendar, appointment.provider_id, None, appointment.source, status=appointment.status
                 )
                 booking.appointment_id = target.id
+                session.expire(booking, ["appointment"])
                 session.execute(
                     sa.update(AppointmentParameter)
                     .where(AppointmentParameter.participant_id == booking.id)
@@ -125,10 +124,10 @@ def reschedule(session: Session, booking: AppointmentParticipant, starts_at: dat
             session.flush()
     except IntegrityError:
         raise SlotTaken("That time has just been taken.") from None
-    notifications.queue(
-        tenant_id=booking.tenant_id, appointment_id=booking.appointment_id, recipient=booking.customer.email,
-        kind="rescheduled", participant_id=booking.id,
-    )
+    booking.sequence += 1
+    notifications.cancel_reminders(session, booking)
+    notifications.about_booking(booking, "rescheduled")
+    notifications.schedule_reminders(session, booking, now=now)
     return booking
 
 
@@ -137,10 +136,8 @@ def cancel(session: Session, booking: AppointmentParticipant, *, reason: str, no
     appointment = _changeable(session, booking, now, "cancel")
     booking.cancelled_at = now
     _cancel_if_empty(session, appointment, now, reason.strip() or None)
-    notifications.queue(
-        tenant_id=booking.tenant_id, appointment_id=appointment.id, recipient=booking.customer.email,
-        kind="cancelled", participant_id=booking.id,
-    )
+    notifications.cancel_reminders(session, booking)
+    notifications.about_booking(booking, "cancelled")
     return booking
 
 

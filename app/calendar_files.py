@@ -5,7 +5,7 @@ from app.models import AppointmentParticipant, utcnow
 
 
 def invitation(made: AppointmentParticipant, *, organizer: str, manage_url: str, method: str = "PUBLISH") -> bytes:
-    """One booking as a calendar event. The UID is stable, so later updates replace it."""
+    """One booking as a calendar event. The UID is stable and SEQUENCE rises, so updates replace it."""
     appointment = made.appointment
     calendar = Calendar()
     calendar.add("prodid", "-//Sloty//Appointments//EN")
@@ -20,9 +20,14 @@ def invitation(made: AppointmentParticipant, *, organizer: str, manage_url: str,
     event.add("location", vText(f"{appointment.location.name}, {appointment.location.address}".replace("\n", ", ")))
     event.add("description", f"Manage or cancel: {manage_url}")
     event.add("url", manage_url)
-    event.add("status", "CANCELLED" if made.is_cancelled or not appointment.is_active else "CONFIRMED")
+    event.add("sequence", made.sequence)
+    event.add("status", "CANCELLED" if method == "CANCEL" or made.is_cancelled or not appointment.is_active else "CONFIRMED")
     organizer = vCalAddress("mailto:no-reply@sloty.invalid")
     organizer.params["cn"] = vText(organizer)
     event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{made.customer.email}")
+    attendee.params["cn"] = vText(made.customer.name)
+    attendee.params["rsvp"] = "FALSE"
+    event.add("attendee", attendee)
     calendar.add_component(event)
     return calendar.to_ical()

@@ -66,5 +66,24 @@ def create_tenant(slug, name, timezone, currency, owner_email, owner_name, owner
     click.echo(f"Tenant {tenant.name} created: {_base_url(tenant.slug)}/")
 
 
+@sloty.command("worker")
+@click.option("--sweep-every", type=float, default=None, help="Seconds between sweeps (default SWEEP_INTERVAL_SECONDS).")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and one-off runs).")
+def worker(sweep_every, burst):
+    """Run the notification worker: RQ jobs, retries, and the periodic sweep, in one process."""
+    from app.notifications import jobs
+
+    jobs.run_worker(current_app._get_current_object(), sweep_every=sweep_every or current_app.config["SWEEP_INTERVAL_SECONDS"], burst=burst)
+
+
+@sloty.command("send-due")
+def send_due():
+    """Send (without Redis) or enqueue (with it) every notification whose time has come. Idempotent."""
+    from app.notifications import jobs
+
+    count = jobs.sweep()
+    click.echo(f"{count} notification(s) {'enqueued' if current_app.config.get('REDIS_URL') else 'sent'}.")
+
+
 def init_app(app) -> None:
     app.cli.add_command(sloty)

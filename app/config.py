@@ -14,6 +14,10 @@ def database_url(environ) -> str | None:
     return url
 
 
+def _debug(environ) -> bool:
+    return environ.get("FLASK_DEBUG", "").lower() in ("1", "true")
+
+
 def from_environment(environ=os.environ) -> dict:
     """Settings that come from the environment; anything unset keeps its default."""
     redis_url = environ.get("REDIS_URL") or None
@@ -22,15 +26,35 @@ def from_environment(environ=os.environ) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "SESSION_COOKIE_SECURE": environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true"),
+        # Links in emails: https in production, plain http for local development.
+        "PREFERRED_URL_SCHEME": environ.get("PREFERRED_URL_SCHEME") or ("http" if _debug(environ) else "https"),
     }
+    settings |= _mail_and_sms(environ)
     if url := database_url(environ):
         settings["SQLALCHEMY_DATABASE_URI"] = url
     if secret := environ.get("SECRET_KEY"):
         settings["SECRET_KEY"] = secret
     if "SESSION_COOKIE_SECURE" not in environ:
         # Secure cookies everywhere except local development over plain http.
-        settings["SESSION_COOKIE_SECURE"] = environ.get("FLASK_DEBUG", "") not in ("1", "true")
+        settings["SESSION_COOKIE_SECURE"] = not _debug(environ)
     return settings
+
+
+def _mail_and_sms(environ) -> dict:
+    """SMTP for email and an HTTP gateway for SMS; without them, messages are printed to the log."""
+    port = int(environ.get("SMTP_PORT", "587"))
+    return {
+        "SMTP_HOST": environ.get("SMTP_HOST") or None,
+        "SMTP_PORT": port,
+        "SMTP_USERNAME": environ.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": environ.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": environ.get("SMTP_STARTTLS", "true" if port == 587 else "false").lower() in ("1", "true"),
+        "MAIL_FROM": environ.get("MAIL_FROM", "no-reply@sloty.invalid"),
+        "SMS_BACKEND": environ.get("SMS_BACKEND", "console"),
+        "SMS_GATEWAY_URL": environ.get("SMS_GATEWAY_URL"),
+        "SMS_GATEWAY_TOKEN": environ.get("SMS_GATEWAY_TOKEN"),
+        "SMS_FROM": environ.get("SMS_FROM", "Sloty"),
+    }
 
 
 DEFAULTS = {
@@ -45,6 +69,9 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_KEY_PREFIX": "sloty",
     "LOGIN_RATE_LIMIT": "10 per 5 minutes",
+    # A message claimed this long ago by a worker that never finished is queued again.
+    "SENDING_LEASE_SECONDS": 120,
+    "SWEEP_INTERVAL_SECONDS": 60,
 }
 
 DEV_SECRET_KEY = "sloty-development-key-not-for-production"
@@ -63,3 +90,4 @@ def finalise(app) -> None:
                 "or run with FLASK_DEBUG=1 for local development."
             )
         app.config["SECRET_KEY"] = DEV_SECRET_KEY
+    app.config.setdefault("MAIL_DOMAIN", app.config["MAIL_FROM"].rpartition("@")[2] or "sloty.invalid")

@@ -448,7 +448,7 @@ def test_a_superadmin_on_the_admin_host_sees_every_tenant(acme, globex, superadm
 # The sign-in rate limit
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def limited_app(request, app, database_url, monkeypatch):
     """The app, counting sign-in failures in memory or in Redis (under a prefix of its own)."""
     if request.param == "memory":

@@ -94,7 +94,7 @@ def test_an_address_with_no_practice_gets_the_404_page(acme, visitor, host):
     assert "Acme Dental" not in html(response)
 
 
-@pytest.mark.parametrize("path", ["/login", "/dashboard/", "/static-not-really"])
+@pytest.mark.parametrize("path", ["/login", "/dashboard/", "/services/1"])
 def test_every_path_of_an_unknown_host_is_404(app, visitor, path):
     assert_no_practice(visitor("nobody.sloty.test").get(path))
 

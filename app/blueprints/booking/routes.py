@@ -5,6 +5,7 @@ from flask import abort, request, url_for
 
 from app import availability, booking, intake
 from app.blueprints.booking import bp, picker
+from app.blueprints.booking.account import signed_in_customer
 from app.blueprints.booking.calendar_links import google_calendar_link
 from app.blueprints.booking.forms import BookingForm
 from app.blueprints.loading import get_or_404
@@ -136,7 +137,10 @@ def details(service_id: int):
         offer, location=offer.location.id, provider=offer.provider_param, start=calendar_slot.key,
         end=calendar_slot.ends_at.strftime(INSTANT_FORMAT), idempotency_key=secrets.token_urlsafe(24),
     )
-    return _render_details(offer, calendar_slot, form, questions, questions.initial({}), errors={})
+    # A signed-in returning customer starts from the answers kept on their profile.
+    customer = signed_in_customer()
+    remembered = intake.remembered_answers(db.session, customer.id if customer else None, questions)
+    return _render_details(offer, calendar_slot, form, questions, questions.initial(remembered), errors={})
 
 
 def _offered_slot(offer: Offer, wanted: datetime):

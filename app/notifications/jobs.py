@@ -1,0 +1,140 @@
+"""Running deliveries: RQ jobs after commit, a periodic sweep, and the worker that runs both.
+
+Without REDIS_URL everything runs in-process: new messages are sent right after
+the request commits, and ``flask sloty send-due`` sends what has come due.
+"""
+import logging
+import threading
+from datetime import timedelta
+
+from flask import Flask, current_app, has_app_context
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry, SimpleWorker
+from rq.exceptions import DuplicateJobError
+
+from app.extensions import db
+from app.models import utcnow
+from app.notifications import delivery, outbox
+from app.tenancy import all_tenants
+
+log = logging.getLogger(__name__)
+
+QUEUE = "notifications"
+RETRY = Retry(max=len(delivery.BACKOFF), interval=[int(d.total_seconds()) for d in delivery.BACKOFF])
+_process_app: Flask | None = None
+
+
+def redis_connection(app=None) -> Redis | None:
+    url = (app or current_app).config.get("REDIS_URL")
+    # Short timeouts: a request must not hang on a Redis that is down.
+    return Redis.from_url(url, socket_connect_timeout=1, socket_timeout=3) if url else None
+
+
+def enqueue(connection: Redis, tenant_id: int, notification_id: int, attempts: int) -> bool:
+    """Queue the send job, once per attempt: the job id names the row and its attempt count."""
+    try:
+        Queue(QUEUE, connection=connection).enqueue(
+            send_job, tenant_id, notification_id, job_id=f"notification-{notification_id}-{attempts}",
+            unique=True, retry=RETRY, result_ttl=3600, failure_ttl=7 * 24 * 3600,
+        )
+    except DuplicateJobError:
+        return False
+    return True
+
+
+def send_job(tenant_id: int, notification_id: int) -> str:
+    """The RQ job. Takes ids, never ORM objects; runs inside the worker's app or one of its own."""
+    app = current_app._get_current_object() if has_app_context() else _app_for_process()
+    with app.app_context():
+        try:
+            return delivery.send(tenant_id, notification_id)
+        finally:
+            db.session.remove()
+
+
+def _app_for_process() -> Flask:
+    global _process_app
+    if _process_app is None:
+        from app import create_app
+
+        _process_app = create_app()
+    return _process_app
+
+
+def dispatch(session=None) -> None:
+    """After a commit: hand this session's new, due messages to RQ, or send them now without Redis.
+
+    Never raises: if Redis is down the rows stay queued and the sweep sends them later.
+    """
+    session = session or db.session
+    pending = [n for n in outbox.take_pending(session) if n.status == "queued" and n.scheduled_for <= utcnow()]
+    if not pending:
+        return
+    jobs = [(n.tenant_id, n.id, n.attempts) for n in pending]
+    connection = redis_connection()
+    if connection is None:
+        for tenant_id, notification_id, _ in jobs:
+            _send_inline(tenant_id, notification_id)
+        return
+    try:
+        for job in jobs:
+            enqueue(connection, *job)
+    except RedisError as error:
+        log.warning("Redis unavailable, %d message(s) left for the sweep: %s", len(jobs), error)
+
+
+def _send_inline(tenant_id: int, notification_id: int) -> None:
+    try:
+        delivery.send(tenant_id, notification_id)
+    except delivery.RetryLater:
+        pass  # queued again with a later time; send-due picks it up
+    except Exception:  # noqa: BLE001 - sending must never break the request that booked
+        db.session.rollback()
+        log.exception("sending notification %s failed", notification_id)
+
+
+def sweep(*, lease: timedelta | None = None) -> int:
+    """Queue again what a dead worker left, then enqueue (or, without Redis, send) every due row.
+
+    Idempotent: run it as often and from as many processes as you like.
+    """
+    lease = lease or timedelta(seconds=current_app.config["SENDING_LEASE_SECONDS"])
+    now = utcnow()
+    with all_tenants():
+        outbox.recover_stale(db.session, now=now, lease=lease)
+        db.session.commit()
+        due = outbox.due(db.session, now=now)
+        db.session.commit()
+    connection = redis_connection()
+    if connection is None:
+        for tenant_id, notification_id, _ in due:
+            _send_inline(tenant_id, notification_id)
+        return len(due)
+    return sum(enqueue(connection, *row) for row in due)
+
+
+def run_worker(app: Flask, *, sweep_every: float, burst: bool = False) -> None:
+    """An RQ worker (with its scheduler, for retries) plus a sweeper thread: one process for a small dyno."""
+    connection = redis_connection(app)
+    if connection is None:
+        raise RuntimeError("REDIS_URL is not set: without Redis, run `flask sloty send-due` periodically instead.")
+    stop = threading.Event()
+    sweeper = threading.Thread(target=_sweep_forever, args=(app, sweep_every, stop), name="sweeper", daemon=True)
+    sweeper.start()
+    try:
+        SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(with_scheduler=True, burst=burst)
+    finally:
+        stop.set()
+
+
+def _sweep_forever(app: Flask, every: float, stop: threading.Event) -> None:
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                sweep()
+            except Exception:  # noqa: BLE001 - a failed sweep is retried on the next tick
+                log.exception("sweep failed")
+            finally:
+                db.session.remove()
+        stop.wait(every)
