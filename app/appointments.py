@@ -2,7 +2,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import audit
+from app import audit, notifications
 from app.extensions import db
 from app.models import Appointment, AppointmentParticipant, Provider, utcnow
 from app.models.appointment import ACTIVE_STATUSES
@@ -30,11 +30,30 @@ def day_agenda(starts, ends, *, provider_user_id: int | None = None) -> list[App
     return list(db.session.scalars(query).unique())
 
 
+def _active_bookings(appointment: Appointment) -> list[AppointmentParticipant]:
+    return [p for p in appointment.participants if not p.is_cancelled]
+
+
 def cancel(appointment: Appointment, *, reason: str, actor) -> Appointment:
+    """Cancel for everyone in it: their reminders stop and each is told."""
     if appointment.status not in ACTIVE_STATUSES:
         raise AppointmentError(f"This appointment is already {appointment.status.replace('_', ' ')}.")
     appointment.status = "cancelled"
     appointment.cancelled_at = utcnow()
     appointment.cancellation_reason = reason.strip() or None
+    for booking in _active_bookings(appointment):
+        notifications.cancel_reminders(db.session, booking)
+        notifications.about_booking(booking, "cancelled")
     audit.record("appointment.cancelled", appointment, actor=actor, reason=reason)
+    return appointment
+
+
+def approve(appointment: Appointment, *, actor) -> Appointment:
+    """Confirm a requested appointment and tell everyone in it."""
+    if appointment.status != "pending":
+        raise AppointmentError("Only a requested appointment can be approved.")
+    appointment.status = "confirmed"
+    for booking in _active_bookings(appointment):
+        notifications.about_booking(booking, "booking_approved")
+    audit.record("appointment.approved", appointment, actor=actor)
     return appointment

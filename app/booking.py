@@ -149,7 +149,8 @@ def deadline(booking: AppointmentParticipant, policy: availability.Policy, actio
 
 def find_or_create_customer(session: Session, contact: Contact, *, tenant_id: int) -> Customer:
     """The tenant's customer with this email, created (or its phone filled in) as needed."""
-    query = sa.select(Customer).where(Customer.email == contact.email)
+    # Emails arrive normalised to lower case; compare case-insensitively in case a stored one is not.
+    query = sa.select(Customer).where(sa.func.lower(Customer.email) == contact.email.lower()).order_by(Customer.id).limit(1)
     customer = session.scalar(query)
     if customer is None:
         try:

@@ -17,7 +17,9 @@ def _digest(token: str) -> str:
 
 def issue_link_token(session: Session, email: str, *, now: datetime) -> tuple[Customer, str] | None:
     """A fresh sign-in token for the active customer with ``email``, or None if there is none."""
-    customer = session.scalar(sa.select(Customer).where(Customer.email == email, Customer.active))
+    customer = session.scalar(
+        sa.select(Customer).where(sa.func.lower(Customer.email) == email.lower(), Customer.active).order_by(Customer.id).limit(1)
+    )
     if customer is None:
         return None
     token = secrets.token_urlsafe(32)

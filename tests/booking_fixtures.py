@@ -17,7 +17,7 @@ from flask import g, request_started
 
 from app.extensions import db
 from app.models import (
-    BookingPolicy, Location, ParameterDefinition, ParameterOption, ParameterRule, Provider, ProviderLocation,
+    BookingPolicy, Location, Notification, ParameterDefinition, ParameterOption, ParameterRule, Provider, ProviderLocation,
     ProviderService, Service, ServiceCategory, ServiceParameter, WorkingHours,
 )
 from app.tenancy import tenant_context
@@ -48,6 +48,7 @@ def fresh_request_globals():
 
 
 def save(tenant, *rows):
+    """Add and commit ``rows`` of ``tenant``; returns them refreshed (one row alone)."""
     with tenant_context(tenant):
         db.session.add_all(rows)
         db.session.commit()
@@ -56,11 +57,17 @@ def save(tenant, *rows):
     return rows[0] if len(rows) == 1 else rows
 
 
+def add(*rows):
+    """Add ``rows`` in the current tenant scope, flushed so they have ids; the caller commits."""
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows[0] if len(rows) == 1 else rows
+
+
 def works(tenant, provider, location, *, hours=("09:00", "17:00"), days=EVERY_DAY) -> None:
     """``provider`` works at ``location`` on ``days`` during ``hours`` (local wall-clock times)."""
     start, end = (time.fromisoformat(hhmm) for hhmm in hours)
-    save(
-        tenant,
+    add(
         ProviderLocation(tenant_id=tenant.id, provider_id=provider.id, location_id=location.id),
         *(WorkingHours(tenant_id=tenant.id, provider_id=provider.id, location_id=location.id, weekday=day,
                        starts_at=start, ends_at=end) for day in days),
@@ -68,23 +75,19 @@ def works(tenant, provider, location, *, hours=("09:00", "17:00"), days=EVERY_DA
 
 
 def offers(tenant, provider, *services) -> None:
-    save(tenant, *(ProviderService(tenant_id=tenant.id, provider_id=provider.id, service_id=s.id) for s in services))
+    add(*(ProviderService(tenant_id=tenant.id, provider_id=provider.id, service_id=s.id) for s in services))
 
 
 def ask(tenant, service, key, label, type_, *, scope="appointment", required=False, default=None, options=(),
-        help_text="") -> ParameterDefinition:
-    """Attach a new question to ``service``; questions are asked in the order they are attached."""
-    question = save(tenant, ParameterDefinition(
+        help_text="", position=0) -> ParameterDefinition:
+    """Attach a new question to ``service``, asked in ``position`` order."""
+    question = add(ParameterDefinition(
         tenant_id=tenant.id, key=key, label=label, type=type_, scope=scope, help_text=help_text,
     ))
-    if options:
-        save(tenant, *(
-            ParameterOption(tenant_id=tenant.id, parameter_id=question.id, value=value, label=text, position=i)
-            for i, (value, text) in enumerate(options)
-        ))
-    with tenant_context(tenant):
-        position = db.session.scalar(sa.select(sa.func.count()).select_from(ServiceParameter)) + 1
-    save(tenant, ServiceParameter(
+    add(*(
+        ParameterOption(tenant_id=tenant.id, parameter_id=question.id, value=value, label=text, position=i)
+        for i, (value, text) in enumerate(options)
+    ), ServiceParameter(
         tenant_id=tenant.id, service_id=service.id, parameter_id=question.id, required=required,
         default_value=default, position=position,
     ))
@@ -92,7 +95,7 @@ def ask(tenant, service, key, label, type_, *, scope="appointment", required=Fal
 
 
 def rule(tenant, service, source, value, action, target) -> None:
-    save(tenant, ParameterRule(
+    add(ParameterRule(
         tenant_id=tenant.id, service_id=service.id, source_parameter_id=source.id, value=value, action=action,
         target_parameter_id=target.id,
     ))
@@ -137,52 +140,58 @@ class Clinic:
 
 def build_clinic(slug="riverside", name="Riverside Clinic") -> Clinic:
     t = factories.tenant(slug, name=name, timezone="Europe/London", currency="GBP")
-    london = factories.location(t, name="Harbour Street", address="14 Harbour Street\nLondon SE1 9PF",
-                                timezone="Europe/London")
-    brooklyn = factories.location(t, name="Brooklyn Studio", address="210 Atlantic Avenue\nBrooklyn, NY 11201",
-                                  timezone="America/New_York")
-    closed_branch = factories.location(t, name="Old Branch", timezone="Europe/London", active=False)
-    dental_care, classes, physiotherapy = save(t, *(
-        ServiceCategory(tenant_id=t.id, name=category, position=i)
-        for i, category in enumerate(("Dental care", "Classes", "Physiotherapy"))
-    ))
-    dental = factories.service(t, name="Dental check-up", category_id=dental_care.id, duration_minutes=30,
-                               buffer_before_minutes=5, buffer_after_minutes=10, price=4500)
-    pilates = factories.service(t, name="Pilates group class", category_id=classes.id, duration_minutes=60,
-                                capacity=6, price=1800)
-    physio = factories.service(t, name="Physiotherapy session", category_id=physiotherapy.id, duration_minutes=50,
-                               price=5500, requires_approval=True)
-    retired = factories.service(t, name="Retired treatment", category_id=dental_care.id, active=False)
+    with tenant_context(t):  # one transaction: a commit per row would dominate the tests' run time
+        london, brooklyn, closed_branch = add(
+            Location(tenant_id=t.id, name="Harbour Street", address="14 Harbour Street\nLondon SE1 9PF",
+                     timezone="Europe/London"),
+            Location(tenant_id=t.id, name="Brooklyn Studio", address="210 Atlantic Avenue\nBrooklyn, NY 11201",
+                     timezone="America/New_York"),
+            Location(tenant_id=t.id, name="Old Branch", timezone="Europe/London", active=False),
+        )
+        dental_care, classes, physiotherapy = add(*(
+            ServiceCategory(tenant_id=t.id, name=category, position=i)
+            for i, category in enumerate(("Dental care", "Classes", "Physiotherapy"))
+        ))
+        dental, pilates, physio, retired = add(
+            Service(tenant_id=t.id, name="Dental check-up", category_id=dental_care.id, duration_minutes=30,
+                    buffer_before_minutes=5, buffer_after_minutes=10, price=4500),
+            Service(tenant_id=t.id, name="Pilates group class", category_id=classes.id, duration_minutes=60,
+                    capacity=6, price=1800),
+            Service(tenant_id=t.id, name="Physiotherapy session", category_id=physiotherapy.id, duration_minutes=50,
+                    price=5500, requires_approval=True),
+            Service(tenant_id=t.id, name="Retired treatment", category_id=dental_care.id, duration_minutes=30,
+                    active=False),
+        )
+        chloe, ben, former = add(
+            Provider(tenant_id=t.id, name="Chloe Martin"),
+            Provider(tenant_id=t.id, name="Ben Okafor"),
+            Provider(tenant_id=t.id, name="Former Dentist", active=False),
+        )
+        works(t, chloe, london)
+        works(t, chloe, closed_branch)
+        offers(t, chloe, dental, pilates, physio, retired)
+        works(t, ben, brooklyn, hours=("09:00", "12:00"))
+        offers(t, ben, dental)
+        works(t, former, london)
+        offers(t, former, dental)
 
-    chloe = factories.provider(t, name="Chloe Martin")
-    works(t, chloe, london)
-    offers(t, chloe, dental, pilates, physio, retired)
-    ben = factories.provider(t, name="Ben Okafor")
-    works(t, ben, brooklyn, hours=("09:00", "12:00"))
-    offers(t, ben, dental)
-    former = factories.provider(t, name="Former Dentist", active=False)
-    works(t, former, london)
-    offers(t, former, dental)
-    works(t, chloe, closed_branch)
-
-    questions = {}
-
-    def question(key, *args, **kwargs):
-        questions[key] = ask(t, dental, key, *args, **kwargs)
-        return questions[key]
-
-    question("first_visit", "Is this your first visit to us?", "boolean", default="yes")
-    has_pain = question("has_pain", "Are you in any pain at the moment?", "select", required=True, default="no",
-                        options=(("yes", "Yes"), ("no", "No")))
-    pain_level = question("pain_level", "How bad is the pain?", "number", help_text="From 1 (mild) to 10.")
-    pain_area = question("pain_area", "Where is the pain?", "multiselect",
-                         options=(("upper", "Upper teeth"), ("lower", "Lower teeth"), ("jaw", "Jaw")))
-    question("insurance_provider", "Dental insurance provider", "text", scope="customer")
-    question("date_of_birth", "Date of birth", "date", scope="customer", required=True)
-    question("notes", "Anything else we should know?", "textarea")
-    rule(t, dental, has_pain, "yes", "show", pain_level)
-    rule(t, dental, has_pain, "yes", "require", pain_level)
-    rule(t, dental, has_pain, "yes", "show", pain_area)
+        questions = {}
+        for position, (key_, *args, options) in enumerate((
+            ("first_visit", "Is this your first visit to us?", "boolean", {"default": "yes"}, ()),
+            ("has_pain", "Are you in any pain at the moment?", "select", {"required": True, "default": "no"},
+             (("yes", "Yes"), ("no", "No"))),
+            ("pain_level", "How bad is the pain?", "number", {"help_text": "From 1 (mild) to 10."}, ()),
+            ("pain_area", "Where is the pain?", "multiselect", {},
+             (("upper", "Upper teeth"), ("lower", "Lower teeth"), ("jaw", "Jaw"))),
+            ("insurance_provider", "Dental insurance provider", "text", {"scope": "customer"}, ()),
+            ("date_of_birth", "Date of birth", "date", {"scope": "customer", "required": True}, ()),
+            ("notes", "Anything else we should know?", "textarea", {}, ()),
+        )):
+            label, type_, extra = args
+            questions[key_] = ask(t, dental, key_, label, type_, options=options, position=position, **extra)
+        for action, target in (("show", "pain_level"), ("require", "pain_level"), ("show", "pain_area")):
+            rule(t, dental, questions["has_pain"], "yes", action, questions[target])
+        db.session.commit()
     return Clinic(t, london, brooklyn, closed_branch, dental, pilates, physio, retired, chloe, ben, former, questions)
 
 
@@ -405,8 +414,6 @@ def booked_token(response) -> str:
 
 def magic_link(tenant) -> str:
     """The path of the latest sign-in link emailed (queued) to a customer of ``tenant``."""
-    from app.models import Notification
-
     sent = rows(tenant, Notification, Notification.kind == "magic_link")
     assert sent, "no sign-in link was queued"
     return urlsplit(sent[-1].payload["link"]).path

@@ -13,10 +13,13 @@ from app.catalogue import active_locations, offered_by, services_by_category
 from app.contacts import region_for_timezone
 from app.extensions import db
 from app.models import Location, Service, utcnow
-from app.rendering import render, see_other
+from app.rendering import is_htmx, render, see_other
 from app.sites import current_tenant
 
 INSTANT_FORMAT = "%Y-%m-%dT%H:%MZ"
+# Days a customer could mean. Beyond them, zone conversions and week arithmetic overflow the calendar.
+PLAUSIBLE_DAYS = (date(1900, 1, 1), date(9000, 12, 31))
+LARGEST_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; SQLite cannot even compare beyond 64 bits
 
 
 @bp.get("/")
@@ -32,18 +35,22 @@ def home():
 def parse_instant(value: str | None) -> datetime | None:
     """A slot key ("2026-03-29T09:15Z") as a UTC instant, or None when malformed."""
     try:
-        return datetime.strptime(value or "", INSTANT_FORMAT).replace(tzinfo=timezone.utc)
+        instant = datetime.strptime(value or "", INSTANT_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError:
         return None
+    return instant if PLAUSIBLE_DAYS[0] <= instant.date() <= PLAUSIBLE_DAYS[1] else None
 
 
 def parse_day(value: str | None) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         abort(400, description="That is not a date.")
+    if not PLAUSIBLE_DAYS[0] <= day <= PLAUSIBLE_DAYS[1]:
+        abort(400, description="That date is too far away.")
+    return day
 
 
 class Offer:
@@ -84,12 +91,15 @@ class Offer:
 
 
 def _int_or_404(value: str) -> int:
-    if not value.isdigit() or len(value) > 18:
+    # isdigit() alone lets through digits int() refuses, such as "²".
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > LARGEST_ID:
         abort(404)
     return int(value)
 
 
 def _service_or_404(service_id: int) -> Service:
+    if service_id > LARGEST_ID:
+        abort(404)
     return get_or_404(Service, service_id, active_only=True)
 
 
@@ -128,7 +138,7 @@ def details(service_id: int):
         abort(404)
     wanted = parse_instant(request.args.get("start"))
     if wanted is None:
-        abort(404)
+        return _bad_request_back_to_picker(offer)
     calendar_slot = _offered_slot(offer, wanted)
     if isinstance(calendar_slot, booking.BookingError):
         return _taken_or_not_offered(offer, wanted, calendar_slot)
@@ -183,9 +193,15 @@ def questions(service_id: int):
         abort(404)
     questions = intake.load(db.session, offer.service.id)
     raw = questions.raw_from_form(request.form)
-    return render(
-        "booking/details.html", "questions", tenant=current_tenant, **_question_context(offer.service, questions, raw, {})
-    )
+    if is_htmx():
+        return render(
+            "booking/details.html", "questions", tenant=current_tenant, **_question_context(offer.service, questions, raw, {})
+        )
+    # A plain POST, as from a form without JavaScript: the whole details page, the answers so far kept.
+    slot = _offered_slot(offer, wanted)
+    if isinstance(slot, booking.BookingError):
+        return _taken_or_not_offered(offer, wanted, slot)
+    return _render_details(offer, slot, _details_form(offer), questions, raw, errors={})
 
 
 @bp.post("/services/<int:service_id>/book")
@@ -215,6 +231,8 @@ def confirm(service_id: int):
         form.attendees.errors = [*form.attendees.errors, "This appointment is for one person."]
         form_ok = False
     if not form_ok or errors:
+        if form.idempotency_key.errors:  # missing or mangled: a fresh one lets the corrected form go through
+            form.idempotency_key.data = secrets.token_urlsafe(24)
         return _render_details(offer, slot, form, questions, raw, errors, status=422)
     contact = booking.Contact(name=form.name.data.strip(), email=form.email.data, phone=form.phone.data or None)
     try:

@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from app import appointments
@@ -11,7 +12,8 @@ from app.blueprints.loading import get_or_404
 from app.blueprints.tenant import bp
 from app.blueprints.tenant.forms import CancelAppointmentForm
 from app.extensions import db
-from app.models import Appointment, AppointmentParticipant, Customer, Provider, User
+from app.models import Appointment, AppointmentParticipant, Customer, Notification, Provider, User, utcnow
+from app.notifications import outbox
 from app.rendering import render, see_other
 from app.sites import current_tenant
 
@@ -39,10 +41,47 @@ def _visible_appointment(appointment_id: int) -> Appointment:
     return appointment
 
 
+def _appointment_page(item: Appointment, *, form=None, status: int = 200, block: str | None = None):
+    return render(
+        "tenant/appointment.html", block, status=status, appointment=item, form=form or CancelAppointmentForm(),
+        action_form=FlaskForm(), notifications=outbox.history(db.session, item.id),
+    )
+
+
 @bp.get("/appointments/<int:appointment_id>")
 def appointment(appointment_id: int):
+    return _appointment_page(_visible_appointment(appointment_id))
+
+
+@bp.post("/appointments/<int:appointment_id>/approve")
+def approve_appointment(appointment_id: int):
     item = _visible_appointment(appointment_id)
-    return render("tenant/appointment.html", appointment=item, form=CancelAppointmentForm())
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        appointments.approve(item, actor=current_user)
+    except appointments.AppointmentError as error:
+        flash(str(error), "error")
+        return _appointment_page(item, status=422)
+    db.session.commit()
+    flash("Appointment confirmed; the customer has been told.", "success")
+    return see_other(url_for("tenant.appointment", appointment_id=item.id))
+
+
+@bp.post("/notifications/<int:notification_id>/retry")
+def retry_notification(notification_id: int):
+    message = get_or_404(Notification, notification_id)
+    item = _visible_appointment(message.appointment_id) if message.appointment_id else abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        outbox.retry(message, now=utcnow())
+    except outbox.NotRetryable as error:
+        flash(str(error), "error")
+        return _appointment_page(item, status=422)
+    db.session.commit()
+    flash("The message will be sent again.", "success")
+    return see_other(url_for("tenant.appointment", appointment_id=item.id))
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
@@ -58,7 +97,7 @@ def cancel_appointment(appointment_id: int):
             db.session.commit()
             flash("Appointment cancelled.", "success")
             return see_other(url_for("tenant.appointment", appointment_id=item.id))
-    return render("tenant/appointment.html", "cancel_form", appointment=item, form=form, status=422)
+    return _appointment_page(item, form=form, status=422, block="cancel_form")
 
 
 @bp.get("/customers/<int:customer_id>")
