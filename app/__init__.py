@@ -25,10 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, compare_type=True)
     login_manager.init_app(app)
+    # The host decides everything else: resolve it before CSRF checks and rate limits run.
+    sites.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-
-    sites.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)

@@ -1,4 +1,6 @@
 """``flask sloty …``: demo data, superadmins and tenants from the command line."""
+from datetime import timedelta
+
 import click
 from flask import current_app
 
@@ -68,12 +70,17 @@ def create_tenant(slug, name, timezone, currency, owner_email, owner_name, owner
 
 @sloty.command("worker")
 @click.option("--sweep-every", type=float, default=None, help="Seconds between sweeps (default SWEEP_INTERVAL_SECONDS).")
-@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and one-off runs).")
-def worker(sweep_every, burst):
+@click.option("--lease", type=float, default=None,
+              help="Seconds after which a message a worker left sending is queued again (default SENDING_LEASE_SECONDS).")
+@click.option("--burst", is_flag=True, help="Sweep once, then stop when the queue is empty (for tests and one-off runs).")
+def worker(sweep_every, lease, burst):
     """Run the notification worker: RQ jobs, retries, and the periodic sweep, in one process."""
     from app.notifications import jobs
 
-    jobs.run_worker(current_app._get_current_object(), sweep_every=sweep_every or current_app.config["SWEEP_INTERVAL_SECONDS"], burst=burst)
+    jobs.run_worker(
+        current_app._get_current_object(), sweep_every=sweep_every or current_app.config["SWEEP_INTERVAL_SECONDS"],
+        lease=timedelta(seconds=lease) if lease else None, burst=burst,
+    )
 
 
 @sloty.command("send-due")

@@ -13,13 +13,13 @@ The database is dropped and created afresh, and dropped again at the end
 """
 import argparse
 import http.client
+import math
 import os
 import platform
 import random
 import secrets
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,8 +35,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+
+from app import availability, create_app, tenants  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import (  # noqa: E402
+    Location, Provider, ProviderLocation, ProviderService, Service, WorkingHours,
+)
+from app.tenancy import all_tenants, tenant_context  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/sloty_bench"
 ZONE = ZoneInfo("Europe/London")
@@ -108,8 +116,6 @@ def guard(url: sa.URL) -> None:
 
 
 def make_app(url: str):
-    from app import create_app
-
     return create_app({
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "bench-" + secrets.token_hex(16),
@@ -120,8 +126,6 @@ def make_app(url: str):
 
 
 def migrate(app) -> None:
-    from flask_migrate import upgrade
-
     with app.app_context():
         upgrade()
 
@@ -130,11 +134,6 @@ def migrate(app) -> None:
 
 
 def seed_practice(app) -> Seeded:
-    from app import tenants
-    from app.extensions import db
-    from app.models import Location, Provider, ProviderLocation, ProviderService, Service, WorkingHours
-    from app.tenancy import all_tenants, tenant_context
-
     with app.app_context():
         with all_tenants():
             tenant = tenants.create_tenant(slug=SLUG, name="Bench Clinic", timezone="Europe/London", currency="GBP")
@@ -219,8 +218,6 @@ def status_for(start: datetime, now: datetime, rng: random.Random) -> str:
 
 def add_appointments(app, seeded: Seeded, count: int) -> float:
     """Bulk-insert ``count`` appointments, each with its one participant; returns the seconds taken."""
-    from app.extensions import db
-
     began = time.perf_counter()
     now = datetime.now(timezone.utc)
     today = now.astimezone(ZONE).date()
@@ -251,12 +248,10 @@ def add_appointments(app, seeded: Seeded, count: int) -> float:
 
 
 def fragment_paths(seeded: Seeded, days: int = 14) -> list[str]:
-    """The slots fragment for each of the next two weeks' days, "any provider"."""
+    """The slots fragment for each working day of the next two weeks, "any provider"."""
     today = datetime.now(ZONE).date()
-    return [
-        f"/services/{seeded.service_id}?location={seeded.location_id}&provider=any&day={today + timedelta(days=n)}"
-        for n in range(1, days + 1)
-    ]
+    working = [day for n in range(1, days + 1) if (day := today + timedelta(days=n)).weekday() in WORKDAYS]
+    return [f"/services/{seeded.service_id}?location={seeded.location_id}&provider=any&day={day}" for day in working]
 
 
 @contextmanager
@@ -272,64 +267,76 @@ def counting_statements(engine, statements: list):
 
 
 def measure_in_process(app, seeded: Seeded, requests: int, time_limit: float) -> dict:
-    from app import availability
-    from app.extensions import db
-    from app.models import Location, Service
-    from app.tenancy import tenant_context
+    """Statements, p50 and p95 of the slots fragment through the Flask test client, one request at a time.
 
+    No app context is held around the requests: each gets its own, and its own session, as under a server.
+    """
     client = app.test_client()
-    host = f"http://{SLUG}.sloty.test"
-    headers = {"HX-Request": "true"}
     paths = fragment_paths(seeded)
+    with app.app_context():
+        engine = db.engine
 
     def get(path):
-        response = client.get(path, base_url=host, headers=headers)
+        response = client.get(path, base_url=f"http://{SLUG}.sloty.test", headers={"HX-Request": "true"})
         body = response.get_data(as_text=True)
         if response.status_code != 200 or 'class="slot"' not in body:
             raise SystemExit(f"unexpected answer from {path}: {response.status_code}\n{body[:1000]}")
         return body
 
-    with app.app_context():
-        for path in paths:  # warm up: connections, template cache, PostgreSQL's buffers
-            get(path)
-        statements: list[str] = []
-        with counting_statements(db.engine, statements):
-            body = get(paths[0])
-        slots = body.count('class="slot"')
-
-        timings = []
-        deadline = time.perf_counter() + time_limit
-        for n in range(requests):
-            began = time.perf_counter()
-            get(paths[n % len(paths)])
-            timings.append(time.perf_counter() - began)
-            if time.perf_counter() > deadline:
-                break
-
-        # The engine alone: the three loading statements and the slot computation, for the same week.
-        now = datetime.now(timezone.utc)
-        with tenant_context(seeded.tenant_id):
-            service = db.session.get(Service, seeded.service_id)
-            location = db.session.get(Location, seeded.location_id)
-            first_day = now.astimezone(ZONE).date() + timedelta(days=1)
-            engine_statements: list[str] = []
-            with counting_statements(db.engine, engine_statements):
-                availability.load(db.session, service=service, location=location, first_day=first_day,
-                                  last_day=first_day + timedelta(days=6)).slots(now)
-            engine_timings = []
-            for _ in range(min(requests, 100)):
-                began = time.perf_counter()
-                availability.load(db.session, service=service, location=location, first_day=first_day,
-                                  last_day=first_day + timedelta(days=6)).slots(now)
-                engine_timings.append(time.perf_counter() - began)
-            db.session.rollback()
-        plan = explain(db.engine, [s for s in engine_statements if "FROM appointments" in s])
-        db.session.remove()
+    for path in paths:  # warm up: connections, template cache, PostgreSQL's buffers
+        get(path)
+    statements: list[str] = []
+    with counting_statements(engine, statements):
+        slots = get(paths[0]).count('class="slot"')
+    timings = []
+    deadline = time.perf_counter() + time_limit
+    for n in range(requests):
+        began = time.perf_counter()
+        get(paths[n % len(paths)])
+        timings.append(time.perf_counter() - began)
+        if time.perf_counter() > deadline:
+            break
+    engine_statements, engine_timings = measure_engine(app, seeded, min(requests, 100))
     return {
         "statements": len(statements), "engine_statements": len(engine_statements), "slots": slots,
+        "statement_sources": [source_of(statement) for statement in statements],
         "p50": percentile(timings, 50), "p95": percentile(timings, 95), "engine_p50": percentile(engine_timings, 50),
-        "samples": len(timings), "plan": plan,
+        "samples": len(timings), "plan": explain(engine, [s for s in engine_statements if "FROM appointments" in s]),
     }
+
+
+def measure_engine(app, seeded: Seeded, repeats: int) -> tuple[list[str], list[float]]:
+    """The engine alone, for the week the fragment shows: its statements, and its time to load and compute."""
+    now = datetime.now(timezone.utc)
+    first_day = now.astimezone(ZONE).date() + timedelta(days=1)
+    with app.app_context(), tenant_context(seeded.tenant_id):
+        service = db.session.get(Service, seeded.service_id)
+        location = db.session.get(Location, seeded.location_id)
+
+        def week():
+            return availability.load(
+                db.session, service=service, location=location, first_day=first_day, last_day=first_day + timedelta(days=6)
+            ).slots(now)
+
+        statements: list[str] = []
+        with counting_statements(db.engine, statements):
+            week()
+        timings = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            week()
+            timings.append(time.perf_counter() - began)
+        db.session.remove()
+    return statements, timings
+
+
+def source_of(statement: str) -> str:
+    """What a statement reads, in a few words: its FROM clause, shortened."""
+    words = " ".join(statement.split())
+    if " FROM " not in words:
+        return words[:60]
+    tables = words.split(" FROM ", 1)[1].split(" WHERE ", 1)[0]
+    return tables if len(tables) <= 70 else tables[:67] + "…"
 
 
 def explain(engine, statements: list[str]) -> str:
@@ -344,8 +351,7 @@ def explain(engine, statements: list[str]) -> str:
 def percentile(values: list[float], p: int) -> float:
     """The p-th percentile in milliseconds (nearest rank)."""
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank] * 1000
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
 
 
 def free_port() -> int:
@@ -487,7 +493,7 @@ def machine() -> list[str]:
     ]
 
 
-def report(results: list[Result], plans: dict[int, str], server_version: str) -> None:
+def report(results: list[Result], plans: dict[int, str], sources: list[str], server_version: str) -> None:
     print()
     for line in machine() + [f"PostgreSQL {server_version}"]:
         print("  " + line)
@@ -510,6 +516,9 @@ def report(results: list[Result], plans: dict[int, str], server_version: str) ->
         first, last = results[0], results[-1]
         print(f"\n  {last.appointments / first.appointments:.0f}× the appointments: p50 {last.p50 / first.p50:.2f}×, "
               f"p95 {last.p95 / first.p95:.2f}×" + (f", req/s {last.rps / first.rps:.2f}×" if first.rps and last.rps else ""))
+    print(f"\n  the statements of one fragment request at {results[-1].appointments:,}:")
+    for n, source in enumerate(sources, 1):
+        print(f"    {n}. FROM {source}")
     for size, plan in plans.items():
         print(f"\n  plan of the appointments statement at {size:,}:\n    " + plan.replace("\n", "\n    "))
 
@@ -538,8 +547,6 @@ def main(argv=None) -> None:
         migrate(app)
         seeded = seed_practice(app)
         with app.app_context():
-            from app.extensions import db
-
             server_version = db.session.execute(sa.text("SHOW server_version")).scalar()
             db.session.remove()
         results, plans = [], {}
@@ -547,7 +554,7 @@ def main(argv=None) -> None:
             took = add_appointments(app, seeded, size - seeded.appointments)
             print(f"seeded {seeded.appointments:,} appointments (+{took:.1f}s); measuring in-process…", flush=True)
             local = measure_in_process(app, seeded, args.requests, args.time_limit)
-            plans[size] = local["plan"]
+            plans[size], sources = local["plan"], local["statement_sources"]
             rps, tool, detail = None, "", f"{local['samples']} in-process requests; no load run"
             if not args.no_gunicorn:
                 print(f"  {local['samples']} requests, p50 {local['p50']:.1f} ms; load run under gunicorn…", flush=True)
@@ -555,15 +562,14 @@ def main(argv=None) -> None:
                     url_text, seeded, workers=args.workers, connections=args.connections, seconds=args.seconds
                 )
                 detail = f"{local['samples']} in-process requests; {load_detail}"
+            detail += f"; load average {os.getloadavg()[0]:.1f} after"
             results.append(Result(
                 seeded.appointments, local["statements"], local["engine_statements"], local["slots"], local["p50"],
                 local["p95"], local["engine_p50"], rps, tool, detail,
             ))
         with app.app_context():
-            from app.extensions import db
-
             db.engine.dispose()
-        report(results, plans, server_version)
+        report(results, plans, sources, server_version)
     finally:
         if not args.keep:
             drop_database(url)

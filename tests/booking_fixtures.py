@@ -273,7 +273,9 @@ class _Elements(HTMLParser):
             self._form = None
         elif tag == "select":
             self._select = None
-        elif tag == "textarea":
+        elif tag == "textarea" and self._textarea is not None:
+            # As in a browser, a newline right after <textarea> is not part of the value.
+            self._textarea[-1] = re.sub(r"^\r?\n", "", self._textarea[-1])
             self._textarea = None
 
     def handle_data(self, data):
@@ -423,3 +425,24 @@ def sign_in_customer(visitor, clinic: Clinic, email: str) -> None:
     """Ask for a sign-in link by email and follow it, as the customer would."""
     assert visitor.post("/account/sign-in", {"email": email}).status_code == 200
     assert visitor.get(magic_link(clinic.tenant)).status_code == 303
+
+
+@dataclass
+class Booked:
+    """A booking made through the site, and the guest's browser that made it."""
+
+    guest: object
+    token: str
+    start: datetime
+
+    @property
+    def manage(self) -> str:
+        return f"/bookings/{self.token}"
+
+
+@pytest.fixture
+def booked(clinic, visitor) -> Booked:
+    """Grace's dental check-up at 10:00 in London, three days ahead."""
+    guest = visitor(clinic.host)
+    start = clinic.at(clinic.day(3), "10:00")
+    return Booked(guest, booked_token(book(guest, clinic, start)), start)

@@ -11,16 +11,24 @@ def host_of(tenant) -> str:
 
 
 class Visitor:
+    """Each request runs in its own application context, as on a real server: a fresh ``g`` and
+    database session, never the test's own."""
+
     def __init__(self, app, host: str):
+        self.app = app
         self.client = app.test_client()
         self.host = host
+
+    def _request(self, method: str, path: str, **kwargs):
+        with self.app.app_context():
+            return self.client.open(path, method=method, base_url=f"http://{self.host}", **kwargs)
 
     def _headers(self, htmx: bool, extra: dict | None) -> dict:
         headers = {"HX-Request": "true"} if htmx else {}
         return headers | (extra or {})
 
     def get(self, path: str, *, htmx: bool = False, headers: dict | None = None):
-        return self.client.get(path, base_url=f"http://{self.host}", headers=self._headers(htmx, headers))
+        return self._request("GET", path, headers=self._headers(htmx, headers))
 
     def post(self, path: str, data: dict | None = None, *, htmx: bool = False, csrf: bool = True, headers: dict | None = None):
         """POST as the page's form would: with the CSRF token in the form (or the header, for htmx)."""
@@ -32,7 +40,7 @@ class Visitor:
                 extra["X-CSRFToken"] = token
             else:
                 data["csrf_token"] = token
-        return self.client.post(path, data=data, base_url=f"http://{self.host}", headers=self._headers(htmx, extra))
+        return self._request("POST", path, data=data, headers=self._headers(htmx, extra))
 
     def csrf_token(self) -> str:
         page = self.get("/login").get_data(as_text=True)

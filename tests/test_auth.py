@@ -6,7 +6,6 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import g, request_started
 from redis import Redis
 from sqlalchemy import func, select
 
@@ -23,22 +22,6 @@ PASSWORD = factories.PASSWORD
 ACME = "acme.sloty.test"
 GLOBEX = "globex.sloty.test"
 ROOT = "root@sloty.test"
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals():
-    """Start every request with an empty ``g``, as a real server does.
-
-    The ``app`` fixture keeps an app context pushed and test requests reuse it, so ``g``
-    would otherwise carry Flask-Login's user, Flask-WTF's token and its "CSRF valid" mark
-    from one visitor's request into the next.
-    """
-    def clear(sender, **extra):
-        g._get_current_object().__dict__.clear()
-
-    request_started.connect(clear)
-    yield
-    request_started.disconnect(clear)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from app.models import (
 )
 from tests import factories
 from tests.booking_fixtures import (  # noqa: F401  (fixtures)
-    CONTACT, UTC, assert_page, assert_redirected, book, booked_token, changed_tables, clinic, details_url, elsewhere,
+    CONTACT, UTC, assert_page, assert_redirected, book, booked, booked_token, changed_tables, clinic, details_url, elsewhere,
     field_error, filled_form, form_fields, fresh_request_globals, html, is_fragment, key, link_to, links, query, rows,
     policy, save, service_url, sign_in_customer, snapshot, text,
 )
@@ -416,17 +416,8 @@ def test_second_booking_of_same_slot_gets_409_with_alternatives(clinic, visitor,
 # Confirmation
 
 
-@pytest.fixture
-def confirmed(clinic, visitor):
-    """A booking of 10:00 three days ahead, and the guest who made it."""
-    guest = visitor(clinic.host)
-    start = clinic.at(clinic.day(3), "10:00")
-    token = booked_token(book(guest, clinic, start))
-    return guest, token, start
-
-
-def test_confirmation_page_summarises_the_booking(clinic, confirmed):
-    guest, token, start = confirmed
+def test_confirmation_page_summarises_the_booking(clinic, booked):
+    guest, token = booked.guest, booked.token
     day = clinic.day(3)
     page = html(guest.get(f"/bookings/{token}/confirmation"))
     seen = text(page)
@@ -442,8 +433,8 @@ def test_confirmation_page_summarises_the_booking(clinic, confirmed):
     assert manage.groups() == (f"/bookings/{token}", f"http://riverside.sloty.test/bookings/{token}")
 
 
-def test_ics_download_holds_the_appointment_in_utc(clinic, confirmed):
-    guest, token, start = confirmed
+def test_ics_download_holds_the_appointment_in_utc(clinic, booked):
+    guest, token, start = booked.guest, booked.token, booked.start
     response = guest.get(f"/bookings/{token}/calendar.ics")
     event = icalendar.Calendar.from_ical(response.data).walk("VEVENT")[0]
     booking = only(clinic.tenant, AppointmentParticipant)
@@ -458,8 +449,8 @@ def test_ics_download_holds_the_appointment_in_utc(clinic, confirmed):
     assert str(event["url"]) == f"http://riverside.sloty.test/bookings/{token}"
 
 
-def test_google_calendar_link_carries_the_utc_times(clinic, confirmed):
-    guest, token, start = confirmed
+def test_google_calendar_link_carries_the_utc_times(clinic, booked):
+    guest, token, start = booked.guest, booked.token, booked.start
     href = link_to(html(guest.get(f"/bookings/{token}/confirmation")), "Google Calendar")
     params = {name: values[0] for name, values in parse_qs(urlsplit(href).query).items()}
     stamp = "%Y%m%dT%H%M%SZ"
@@ -653,7 +644,9 @@ def test_a_day_that_is_no_date_or_absurdly_far_gets_400(clinic, visitor, day):
     assert "That is not a date." in text(html(response)) or "That date is too far away." in text(html(response))
 
 
-def test_a_past_day_shows_the_picker_from_today(clinic, visitor):
+def test_a_past_day_shows_this_week_from_today(clinic, visitor):
     page = html(visitor(clinic.host).get(service_url(clinic, day=clinic.day(-30).isoformat())))
-    today = clinic.day(0)
-    assert f"{today.strftime('%A')} {today.day} {today.strftime('%B')} times in Europe/London" in text(page)
+    chosen = re.search(r'<a class="day chosen[^"]*" href="([^"]+)"', page).group(1)
+    this_week = week_of(clinic.day(0))
+    assert clinic.day(0).isoformat() <= query(chosen)["day"] <= this_week[1].isoformat()
+    assert all(query(href)["start"] > key(clinic.at(clinic.day(0), "00:00")) for href, _ in links(page, "slot"))

@@ -28,6 +28,8 @@ from app.tenancy import tenant_context
 from tests import factories, services
 from tests.conftest import app_config, empty_all_tables
 
+pytestmark = pytest.mark.postgres
+
 CLIENTS = 24
 STORM_TIMEOUT = 90  # seconds for a whole storm; each request also has its own socket timeout
 REQUEST_TIMEOUT = 60

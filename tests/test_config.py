@@ -171,12 +171,16 @@ def procfile() -> dict[str, str]:
     return dict(line.split(":", 1) for line in lines if line.strip() and not line.startswith("#"))
 
 
-def test_procfile_runs_web_worker_and_release():
+def test_procfile_runs_web_worker_and_release(built):
     processes = {name.strip(): command.strip() for name, command in procfile().items()}
     assert set(processes) == {"web", "worker", "release"}
     assert processes["web"].startswith("gunicorn ") and "wsgi:app" in processes["web"]
-    assert processes["worker"].startswith("rq worker")
     assert processes["release"].startswith("flask ") and processes["release"].endswith("db upgrade")
+    # The worker is RQ's, run directly or through ``flask sloty worker`` (RQ plus the outbox sweep).
+    worker = processes["worker"]
+    if not worker.startswith("rq worker"):
+        assert worker.startswith("flask ") and worker.endswith("sloty worker"), worker
+        assert "RQ" in built.cli.commands["sloty"].commands["worker"].help
 
 
 def test_requirements_are_all_pinned():

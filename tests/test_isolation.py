@@ -9,7 +9,8 @@ from flask import g, request_started
 from sqlalchemy import text
 
 from app.extensions import db
-from app.models import Appointment, Customer, Location, Provider, Service, Tenant, User
+from app.models import Appointment, Customer, Location, Notification, Provider, Service, Tenant, User, utcnow
+from app.tenancy import tenant_context
 from tests import factories
 from tests.clients import ADMIN_HOST, host_of
 
@@ -19,6 +20,7 @@ ID_ARGUMENTS = {
     "appointment_id": Appointment,
     "customer_id": Customer,
     "location_id": Location,
+    "notification_id": Notification,
     "provider_id": Provider,
     "service_id": Service,
     "tenant_id": Tenant,
@@ -109,14 +111,28 @@ def fresh_request_globals():
     request_started.disconnect(clear)
 
 
+def full_practice(slug: str) -> dict:
+    """factories.practice() plus a failed email about its appointment, which a retry would requeue."""
+    practice = factories.practice(slug, name=f"{slug.title()} Practice")
+    with tenant_context(practice["tenant"]):
+        practice["notification"] = Notification(
+            tenant_id=practice["tenant"].id, appointment_id=practice["appointment"].id, channel="email",
+            kind="booking_confirmed", recipient=practice["customer"].email, status="failed",
+            scheduled_for=utcnow(), attempts=3, last_error="mailbox unavailable",
+        )
+        db.session.add(practice["notification"])
+        db.session.commit()
+    return practice
+
+
 @pytest.fixture
 def alpha(app):
-    return factories.practice("alpha", name="Alpha Practice")
+    return full_practice("alpha")
 
 
 @pytest.fixture
 def bravo(app):
-    return factories.practice("bravo", name="Bravo Practice")
+    return full_practice("bravo")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from flask import g, request_started
 
 from app.extensions import db
 from app.models import Appointment
@@ -16,21 +15,6 @@ from tests.clients import ADMIN_HOST, CSRF_META
 ACME = "acme.sloty.test"
 HTMX_SRC = re.compile(r'<script src="/static/vendor/(htmx-2\.0\.\d+\.min\.js)" defer></script>')
 SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals():
-    """Start every request with an empty ``g``, as a real server does.
-
-    The ``app`` fixture keeps an app context pushed and test requests reuse it, so ``g``
-    would otherwise carry Flask-WTF's "CSRF valid" mark from one request into the next.
-    """
-    def clear(sender, **extra):
-        g._get_current_object().__dict__.clear()
-
-    request_started.connect(clear)
-    yield
-    request_started.disconnect(clear)
 
 
 @pytest.fixture

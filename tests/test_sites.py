@@ -2,7 +2,6 @@
 import re
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import func, select
 
 from app import tenants
@@ -15,18 +14,6 @@ from tests.clients import ADMIN_HOST
 
 ACME = "acme.sloty.test"
 NO_PRACTICE = "No practice lives at this address."
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals():
-    """Start every request with an empty ``g``, as a real server does (the ``app`` fixture's
-    pushed app context is reused by test requests, so ``g`` would leak between them)."""
-    def clear(sender, **extra):
-        g._get_current_object().__dict__.clear()
-
-    request_started.connect(clear)
-    yield
-    request_started.disconnect(clear)
 
 
 @pytest.fixture

@@ -100,8 +100,8 @@ def test_selecting_a_tenant_owned_model_in_a_scope_filters_on_tenant_id(app, mod
     with tenant_context(tenant_id), captured_sql() as statements:
         db.session.scalars(select(model)).all()
 
-    [(sql, parameters)] = statements
     table = model.__tablename__
+    [(sql, parameters)] = [(sql, parameters) for sql, parameters in statements if f"FROM {table}" in sql]
     where = sql.partition("WHERE")[2]
     assert f"{table}.tenant_id = " in where, f"{model.__name__} was selected without a tenant filter:\n{sql}"
     assert tenant_id in parameters

@@ -114,27 +114,35 @@ def sweep(*, lease: timedelta | None = None) -> int:
     return sum(enqueue(connection, *row) for row in due)
 
 
-def run_worker(app: Flask, *, sweep_every: float, burst: bool = False) -> None:
+def run_worker(app: Flask, *, sweep_every: float, lease: timedelta | None = None, burst: bool = False) -> None:
     """An RQ worker (with its scheduler, for retries) plus a sweeper thread: one process for a small dyno."""
     connection = redis_connection(app)
     if connection is None:
         raise RuntimeError("REDIS_URL is not set: without Redis, run `flask sloty send-due` periodically instead.")
     stop = threading.Event()
-    sweeper = threading.Thread(target=_sweep_forever, args=(app, sweep_every, stop), name="sweeper", daemon=True)
-    sweeper.start()
+    if burst:
+        # Sweep first, in this thread: a burst worker stops at the first empty queue, which
+        # it would otherwise often find before a sweeper thread had queued what is due.
+        _sweep_once(app, lease)
+    else:
+        threading.Thread(target=_sweep_forever, args=(app, sweep_every, lease, stop), name="sweeper", daemon=True).start()
     try:
         SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(with_scheduler=True, burst=burst)
     finally:
         stop.set()
 
 
-def _sweep_forever(app: Flask, every: float, stop: threading.Event) -> None:
+def _sweep_forever(app: Flask, every: float, lease: timedelta | None, stop: threading.Event) -> None:
     while not stop.is_set():
-        with app.app_context():
-            try:
-                sweep()
-            except Exception:  # noqa: BLE001 - a failed sweep is retried on the next tick
-                log.exception("sweep failed")
-            finally:
-                db.session.remove()
+        _sweep_once(app, lease)
         stop.wait(every)
+
+
+def _sweep_once(app: Flask, lease: timedelta | None) -> None:
+    with app.app_context():
+        try:
+            sweep(lease=lease)
+        except Exception:  # noqa: BLE001 - a failed sweep is retried on the next tick
+            log.exception("sweep failed")
+        finally:
+            db.session.remove()

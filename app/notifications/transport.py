@@ -83,7 +83,8 @@ class SMTPMailer:
             raise PermanentFailure(f"recipient refused: {error.recipients}") from error
         except smtplib.SMTPResponseException as error:
             failure = PermanentFailure if 500 <= error.smtp_code < 600 else TransientFailure
-            raise failure(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
+            reply = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+            raise failure(f"SMTP {error.smtp_code}: {reply}") from error
         except (OSError, smtplib.SMTPException) as error:
             raise TransientFailure(f"SMTP unavailable: {error}") from error
         return message["Message-ID"]

@@ -52,7 +52,7 @@ def sign_in():
                 current_app.logger.info("Sign-in link for %s at %s: %s", customer.email, current_tenant.slug, link)
             db.session.commit()
             # The same answer whether or not we know the address: no one learns who is a customer.
-            return render("booking/account/link_sent.html", tenant=current_tenant, email=email)
+            return render("booking/account/link_sent.html", "link_sent", tenant=current_tenant, email=email)
     status = 422 if request.method == "POST" else 200
     return render("booking/account/sign_in.html", "sign_in_form", status=status, tenant=current_tenant, form=form)
 
