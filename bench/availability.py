@@ -80,6 +80,7 @@ class Result:
     p50: float
     p95: float
     engine_p50: float
+    sql_ms: float | None
     rps: float | None
     load_tool: str
     load_detail: str
@@ -348,6 +349,12 @@ def explain(engine, statements: list[str]) -> str:
         return "\n".join(rows)
 
 
+def execution_ms(plan: str) -> float | None:
+    """The "Execution Time" PostgreSQL measured for a plan."""
+    line = next((line for line in plan.splitlines() if line.startswith("Execution Time:")), None)
+    return float(line.split()[2]) if line else None
+
+
 def percentile(values: list[float], p: int) -> float:
     """The p-th percentile in milliseconds (nearest rank)."""
     ordered = sorted(values)
@@ -498,10 +505,12 @@ def report(results: list[Result], plans: dict[int, str], sources: list[str], ser
     for line in machine() + [f"PostgreSQL {server_version}"]:
         print("  " + line)
     print()
-    header = ("appointments", "statements/req", "engine stmts", "slots", "p50 ms", "p95 ms", "engine p50 ms", "req/s (gunicorn -w 2)")
+    header = ("appointments", "statements/req", "engine stmts", "slots", "p50 ms", "p95 ms", "engine p50 ms",
+              "appointments SQL ms", "req/s (gunicorn -w 2)")
     rows = [
         (f"{r.appointments:,}", str(r.statements), str(r.engine_statements), str(r.slots), f"{r.p50:.1f}",
-         f"{r.p95:.1f}", f"{r.engine_p50:.1f}", f"{r.rps:.0f} ({r.load_tool})" if r.rps else "not measured")
+         f"{r.p95:.1f}", f"{r.engine_p50:.1f}", f"{r.sql_ms:.2f}" if r.sql_ms is not None else "?",
+         f"{r.rps:.0f} ({r.load_tool})" if r.rps else "not measured")
         for r in results
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
@@ -553,6 +562,7 @@ def main(argv=None) -> None:
         for size in sizes:
             took = add_appointments(app, seeded, size - seeded.appointments)
             print(f"seeded {seeded.appointments:,} appointments (+{took:.1f}s); measuring in-process…", flush=True)
+            load_before = os.getloadavg()[0]
             local = measure_in_process(app, seeded, args.requests, args.time_limit)
             plans[size], sources = local["plan"], local["statement_sources"]
             rps, tool, detail = None, "", f"{local['samples']} in-process requests; no load run"
@@ -562,10 +572,10 @@ def main(argv=None) -> None:
                     url_text, seeded, workers=args.workers, connections=args.connections, seconds=args.seconds
                 )
                 detail = f"{local['samples']} in-process requests; {load_detail}"
-            detail += f"; load average {os.getloadavg()[0]:.1f} after"
+            detail += f"; 1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
             results.append(Result(
                 seeded.appointments, local["statements"], local["engine_statements"], local["slots"], local["p50"],
-                local["p95"], local["engine_p50"], rps, tool, detail,
+                local["p95"], local["engine_p50"], execution_ms(local["plan"]), rps, tool, detail,
             ))
         with app.app_context():
             db.engine.dispose()

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from flask import g, request_started
+from jinja2 import BytecodeCache
 
 from app.extensions import db
+from app.notifications import jobs, outbox
 from app.models import (
     BookingPolicy, Location, Notification, ParameterDefinition, ParameterOption, ParameterRule, Provider, ProviderLocation,
     ProviderService, Service, ServiceCategory, ServiceParameter, WorkingHours,
@@ -44,6 +46,32 @@ def fresh_request_globals():
     request_started.disconnect(clear)
 
 
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates, kept across the fresh app each test builds (keyed by name and source)."""
+
+    compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(autouse=True)
+def templates_compiled_once(app):
+    """Compiling every template again for each test's new app would be most of these tests' run time."""
+    app.jinja_env.bytecode_cache = _SharedBytecode()
+
+
+@pytest.fixture(autouse=True)
+def messages_stay_in_the_outbox(monkeypatch):
+    """Without Redis, messages are sent in-process right after the request commits. Delivery has
+    its own tests; here they stay queued, the rows the booking flow promises."""
+    monkeypatch.setattr(jobs, "dispatch", lambda session=None: outbox.take_pending(session or db.session))
+
+
 # Building a clinic
 
 
@@ -64,41 +92,52 @@ def add(*rows):
     return rows[0] if len(rows) == 1 else rows
 
 
-def works(tenant, provider, location, *, hours=("09:00", "17:00"), days=EVERY_DAY) -> None:
-    """``provider`` works at ``location`` on ``days`` during ``hours`` (local wall-clock times)."""
+def working(tenant, provider, location, *, hours=("09:00", "17:00"), days=EVERY_DAY) -> list:
+    """Rows for ``provider`` working at ``location`` on ``days`` during ``hours`` (local wall-clock times)."""
     start, end = (time.fromisoformat(hhmm) for hhmm in hours)
-    add(
+    return [
         ProviderLocation(tenant_id=tenant.id, provider_id=provider.id, location_id=location.id),
         *(WorkingHours(tenant_id=tenant.id, provider_id=provider.id, location_id=location.id, weekday=day,
                        starts_at=start, ends_at=end) for day in days),
-    )
+    ]
 
 
-def offers(tenant, provider, *services) -> None:
-    add(*(ProviderService(tenant_id=tenant.id, provider_id=provider.id, service_id=s.id) for s in services))
+def offering(tenant, provider, *services) -> list:
+    return [ProviderService(tenant_id=tenant.id, provider_id=provider.id, service_id=s.id) for s in services]
 
 
-def ask(tenant, service, key, label, type_, *, scope="appointment", required=False, default=None, options=(),
-        help_text="", position=0) -> ParameterDefinition:
-    """Attach a new question to ``service``, asked in ``position`` order."""
-    question = add(ParameterDefinition(
-        tenant_id=tenant.id, key=key, label=label, type=type_, scope=scope, help_text=help_text,
-    ))
-    add(*(
-        ParameterOption(tenant_id=tenant.id, parameter_id=question.id, value=value, label=text, position=i)
-        for i, (value, text) in enumerate(options)
-    ), ServiceParameter(
-        tenant_id=tenant.id, service_id=service.id, parameter_id=question.id, required=required,
-        default_value=default, position=position,
-    ))
-    return question
+# The dental check-up's questions, one of each type, in the order asked: key, label, type, options, settings.
+DENTAL_QUESTIONS = (
+    ("first_visit", "Is this your first visit to us?", "boolean", (), {"default": "yes"}),
+    ("has_pain", "Are you in any pain at the moment?", "select", (("yes", "Yes"), ("no", "No")),
+     {"required": True, "default": "no"}),
+    ("pain_level", "How bad is the pain?", "number", (), {"help_text": "From 1 (mild) to 10."}),
+    ("pain_area", "Where is the pain?", "multiselect", (("upper", "Upper teeth"), ("lower", "Lower teeth"), ("jaw", "Jaw")),
+     {}),
+    ("insurance_provider", "Dental insurance provider", "text", (), {"scope": "customer"}),
+    ("date_of_birth", "Date of birth", "date", (), {"scope": "customer", "required": True}),
+    ("notes", "Anything else we should know?", "textarea", (), {}),
+)
+# When the patient is in pain, ask how bad (and insist) and where.
+DENTAL_RULES = (("has_pain", "yes", "show", "pain_level"), ("has_pain", "yes", "require", "pain_level"),
+                ("has_pain", "yes", "show", "pain_area"))
 
 
-def rule(tenant, service, source, value, action, target) -> None:
-    add(ParameterRule(
-        tenant_id=tenant.id, service_id=service.id, source_parameter_id=source.id, value=value, action=action,
-        target_parameter_id=target.id,
-    ))
+def asking(tenant, service, questions: dict, specs=DENTAL_QUESTIONS, rules=DENTAL_RULES) -> list:
+    """Rows attaching the flushed ``questions`` (by key) to ``service``, with their options and rules."""
+    made = []
+    for position, (key_, _, _, options, settings) in enumerate(specs):
+        question = questions[key_]
+        made += [ParameterOption(tenant_id=tenant.id, parameter_id=question.id, value=value, label=label, position=i)
+                 for i, (value, label) in enumerate(options)]
+        made.append(ServiceParameter(
+            tenant_id=tenant.id, service_id=service.id, parameter_id=question.id, position=position,
+            required=settings.get("required", False), default_value=settings.get("default"),
+        ))
+    made += [ParameterRule(tenant_id=tenant.id, service_id=service.id, source_parameter_id=questions[source].id,
+                           value=value, action=action, target_parameter_id=questions[target].id)
+             for source, value, action, target in rules]
+    return made
 
 
 def policy(tenant, service, **minutes) -> BookingPolicy:
@@ -140,18 +179,20 @@ class Clinic:
 
 def build_clinic(slug="riverside", name="Riverside Clinic") -> Clinic:
     t = factories.tenant(slug, name=name, timezone="Europe/London", currency="GBP")
-    with tenant_context(t):  # one transaction: a commit per row would dominate the tests' run time
-        london, brooklyn, closed_branch = add(
+    # One transaction and few flushes: row-by-row commits would be most of these tests' run time.
+    with tenant_context(t):
+        london, brooklyn, closed_branch, dental_care, classes, physiotherapy, chloe, ben, former = add(
             Location(tenant_id=t.id, name="Harbour Street", address="14 Harbour Street\nLondon SE1 9PF",
                      timezone="Europe/London"),
             Location(tenant_id=t.id, name="Brooklyn Studio", address="210 Atlantic Avenue\nBrooklyn, NY 11201",
                      timezone="America/New_York"),
             Location(tenant_id=t.id, name="Old Branch", timezone="Europe/London", active=False),
+            *(ServiceCategory(tenant_id=t.id, name=category, position=i)
+              for i, category in enumerate(("Dental care", "Classes", "Physiotherapy"))),
+            Provider(tenant_id=t.id, name="Chloe Martin"),
+            Provider(tenant_id=t.id, name="Ben Okafor"),
+            Provider(tenant_id=t.id, name="Former Dentist", active=False),
         )
-        dental_care, classes, physiotherapy = add(*(
-            ServiceCategory(tenant_id=t.id, name=category, position=i)
-            for i, category in enumerate(("Dental care", "Classes", "Physiotherapy"))
-        ))
         dental, pilates, physio, retired = add(
             Service(tenant_id=t.id, name="Dental check-up", category_id=dental_care.id, duration_minutes=30,
                     buffer_before_minutes=5, buffer_after_minutes=10, price=4500),
@@ -162,35 +203,18 @@ def build_clinic(slug="riverside", name="Riverside Clinic") -> Clinic:
             Service(tenant_id=t.id, name="Retired treatment", category_id=dental_care.id, duration_minutes=30,
                     active=False),
         )
-        chloe, ben, former = add(
-            Provider(tenant_id=t.id, name="Chloe Martin"),
-            Provider(tenant_id=t.id, name="Ben Okafor"),
-            Provider(tenant_id=t.id, name="Former Dentist", active=False),
+        questions = {
+            key_: ParameterDefinition(tenant_id=t.id, key=key_, label=label, type=type_,
+                                      scope=settings.get("scope", "appointment"), help_text=settings.get("help_text", ""))
+            for key_, label, type_, _, settings in DENTAL_QUESTIONS
+        }
+        add(
+            *working(t, chloe, london), *working(t, chloe, closed_branch),
+            *working(t, ben, brooklyn, hours=("09:00", "12:00")), *working(t, former, london),
+            *offering(t, chloe, dental, pilates, physio, retired), *offering(t, ben, dental), *offering(t, former, dental),
+            *questions.values(),
         )
-        works(t, chloe, london)
-        works(t, chloe, closed_branch)
-        offers(t, chloe, dental, pilates, physio, retired)
-        works(t, ben, brooklyn, hours=("09:00", "12:00"))
-        offers(t, ben, dental)
-        works(t, former, london)
-        offers(t, former, dental)
-
-        questions = {}
-        for position, (key_, *args, options) in enumerate((
-            ("first_visit", "Is this your first visit to us?", "boolean", {"default": "yes"}, ()),
-            ("has_pain", "Are you in any pain at the moment?", "select", {"required": True, "default": "no"},
-             (("yes", "Yes"), ("no", "No"))),
-            ("pain_level", "How bad is the pain?", "number", {"help_text": "From 1 (mild) to 10."}, ()),
-            ("pain_area", "Where is the pain?", "multiselect", {},
-             (("upper", "Upper teeth"), ("lower", "Lower teeth"), ("jaw", "Jaw"))),
-            ("insurance_provider", "Dental insurance provider", "text", {"scope": "customer"}, ()),
-            ("date_of_birth", "Date of birth", "date", {"scope": "customer", "required": True}, ()),
-            ("notes", "Anything else we should know?", "textarea", {}, ()),
-        )):
-            label, type_, extra = args
-            questions[key_] = ask(t, dental, key_, label, type_, options=options, position=position, **extra)
-        for action, target in (("show", "pain_level"), ("require", "pain_level"), ("show", "pain_area")):
-            rule(t, dental, questions["has_pain"], "yes", action, questions[target])
+        add(*asking(t, dental, questions))
         db.session.commit()
     return Clinic(t, london, brooklyn, closed_branch, dental, pilates, physio, retired, chloe, ben, former, questions)
 
@@ -395,8 +419,7 @@ def filled_form(visitor, clinic: Clinic, start: datetime, *, service=None, locat
     """The details form of ``start`` as served, filled in like a customer would."""
     page = visitor.get(details_url(clinic, start, service, location, provider))
     assert page.status_code == 200, text(html(page))[:300]
-    form = form_fields(html(page), "booking-form")
-    form.pop("csrf_token", None)
+    form = form_fields(html(page), "booking-form")  # with its CSRF token, as a browser sends it
     answers = DENTAL_ANSWERS if (service or clinic.dental) is clinic.dental else {}
     return form | CONTACT | answers | values
 
@@ -404,7 +427,7 @@ def filled_form(visitor, clinic: Clinic, start: datetime, *, service=None, locat
 def book(visitor, clinic: Clinic, start: datetime, *, service=None, htmx=False, **values):
     """Fill in and submit the details form of ``start``: the response to the confirm POST."""
     form = filled_form(visitor, clinic, start, service=service, **values)
-    return visitor.post(f"/services/{(service or clinic.dental).id}/book", form, htmx=htmx)
+    return visitor.post(f"/services/{(service or clinic.dental).id}/book", form, htmx=htmx, csrf=False)
 
 
 def booked_token(response) -> str:

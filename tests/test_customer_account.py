@@ -10,7 +10,7 @@ from app.models import AppointmentParticipant, Customer, CustomerSignInToken, No
 from app.tenancy import tenant_context
 from tests import factories
 from tests.booking_fixtures import (  # noqa: F401  (fixtures)
-    assert_page, assert_redirected, booked, changed_tables, clinic, elsewhere, form_fields, fresh_request_globals, html,
+    assert_page, assert_redirected, booked, changed_tables, clinic, elsewhere, form_fields, fresh_request_globals, messages_stay_in_the_outbox, templates_compiled_once, html,
     links, magic_link, redirect_path, rows, sign_in_customer, snapshot, text,
 )
 from tests.clients import Visitor

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import text
 
 from app.extensions import db
@@ -94,21 +93,6 @@ def snapshot() -> dict:
     }
     state["tenants.status"] = db.session.execute(text("SELECT id, status FROM tenants ORDER BY id")).all()
     return state
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals():
-    """Start every request with an empty ``g``, as a real server does.
-
-    The ``app`` fixture keeps an app context pushed and test requests reuse it, so ``g`` would
-    otherwise carry Flask-Login's user and Flask-WTF's token from one request into the next.
-    """
-    def clear(sender, **extra):
-        g._get_current_object().__dict__.clear()
-
-    request_started.connect(clear)
-    yield
-    request_started.disconnect(clear)
 
 
 def full_practice(slug: str) -> dict:

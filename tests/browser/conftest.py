@@ -46,8 +46,10 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def chromium():
     services.require("browser")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait as long as actions do (the pages' 10 s), not expect's 5 s: CI machines can be busy.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=services.CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
