@@ -54,6 +54,9 @@ def _mail_and_sms(environ) -> dict:
         "SMS_GATEWAY_URL": environ.get("SMS_GATEWAY_URL"),
         "SMS_GATEWAY_TOKEN": environ.get("SMS_GATEWAY_TOKEN"),
         "SMS_FROM": environ.get("SMS_FROM", "Sloty"),
+        # A message claimed this long ago by a worker that never finished is queued again.
+        "SENDING_LEASE_SECONDS": int(environ.get("SENDING_LEASE_SECONDS", "120")),
+        "SWEEP_INTERVAL_SECONDS": float(environ.get("SWEEP_INTERVAL_SECONDS", "60")),
     }
 
 
@@ -69,9 +72,6 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_KEY_PREFIX": "sloty",
     "LOGIN_RATE_LIMIT": "10 per 5 minutes",
-    # A message claimed this long ago by a worker that never finished is queued again.
-    "SENDING_LEASE_SECONDS": 120,
-    "SWEEP_INTERVAL_SECONDS": 60,
 }
 
 DEV_SECRET_KEY = "sloty-development-key-not-for-production"
