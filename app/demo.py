@@ -188,15 +188,15 @@ RULES = (
     ("dental", "has_pain", "yes", "show", "pain_area"),
 )
 
-# name, email, phone (E.164, from ranges reserved for fiction), SMS consent, notes
+# name, email, phone (E.164; numbers that validate, for made-up people), SMS consent, notes
 CUSTOMERS = (
-    ("Grace Thompson", "grace.thompson@example.com", "+447700900123", True, ""),
-    ("Oliver Bennett", "oliver.bennett@example.com", "+447700900456", False, "Prefers afternoon appointments."),
-    ("Sophie Clarke", "sophie.clarke@example.com", "+447700900789", True, ""),
+    ("Grace Thompson", "grace.thompson@example.com", "+447400100123", True, ""),
+    ("Oliver Bennett", "oliver.bennett@example.com", "+447400100456", False, "Prefers afternoon appointments."),
+    ("Sophie Clarke", "sophie.clarke@example.com", "+447400100789", True, ""),
     ("Maya Rodriguez", "maya.rodriguez@example.com", "+12125550147", True, ""),
-    ("Harry Wilson", "harry.wilson@example.com", "+447700900321", True, "Uses a wheelchair; ground-floor room."),
+    ("Harry Wilson", "harry.wilson@example.com", "+447400100321", True, "Uses a wheelchair; ground-floor room."),
     ("James O'Connor", "james.oconnor@example.com", "+17185550162", False, ""),
-    ("Priya Nair", "priya.nair@example.com", "+447700900654", True, ""),
+    ("Priya Nair", "priya.nair@example.com", "+447400100654", True, ""),
     ("Daniel Kim", "daniel.kim@example.com", "+17185550188", False, ""),
 )
 

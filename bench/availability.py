@@ -20,6 +20,7 @@ import random
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,9 +80,11 @@ class Result:
     slots: int
     p50: float
     p95: float
+    cpu_p50: float
     engine_p50: float
     sql_ms: float | None
-    rps: float | None
+    rps: float | None  # the median of the load rounds
+    rps_best: float | None
     load_tool: str
     load_detail: str
 
@@ -89,24 +92,17 @@ class Result:
 # The database
 
 
-def admin_url(url) -> sa.URL:
-    return url.set(database="postgres")
-
-
 def recreate_database(url: sa.URL) -> None:
-    guard(url)
-    engine = sa.create_engine(admin_url(url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    engine.dispose()
+    drop_database(url, then_create=True)
 
 
-def drop_database(url: sa.URL) -> None:
+def drop_database(url: sa.URL, *, then_create: bool = False) -> None:
     guard(url)
-    engine = sa.create_engine(admin_url(url), isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        if then_create:
+            connection.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
     engine.dispose()
 
 
@@ -289,19 +285,21 @@ def measure_in_process(app, seeded: Seeded, requests: int, time_limit: float) ->
     statements: list[str] = []
     with counting_statements(engine, statements):
         slots = get(paths[0]).count('class="slot"')
-    timings = []
+    timings, cpu = [], []
     deadline = time.perf_counter() + time_limit
     for n in range(requests):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         get(paths[n % len(paths)])
         timings.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)  # this process's own work: blind to other processes' load
         if time.perf_counter() > deadline:
             break
     engine_statements, engine_timings = measure_engine(app, seeded, min(requests, 100))
     return {
         "statements": len(statements), "engine_statements": len(engine_statements), "slots": slots,
         "statement_sources": [source_of(statement) for statement in statements],
-        "p50": percentile(timings, 50), "p95": percentile(timings, 95), "engine_p50": percentile(engine_timings, 50),
+        "p50": percentile(timings, 50), "p95": percentile(timings, 95), "cpu_p50": percentile(cpu, 50),
+        "engine_p50": percentile(engine_timings, 50),
         "samples": len(timings), "plan": explain(engine, [s for s in engine_statements if "FROM appointments" in s]),
     }
 
@@ -415,17 +413,17 @@ def fetch(port: int, host: str, path: str, headers: dict | None = None) -> tuple
         connection.close()
 
 
-def measure_under_gunicorn(url: str, seeded: Seeded, *, workers: int, connections: int, seconds: int) -> tuple:
-    """Requests per second for the slots fragment; returns (rps, tool, detail)."""
+def measure_under_gunicorn(url: str, seeded: Seeded, *, workers: int, connections: int, seconds: int, rounds: int) -> tuple:
+    """Requests per second for the slots fragment, over ``rounds`` runs; returns ([rps…], tool, details)."""
     paths = fragment_paths(seeded)
+    load = with_wrk if shutil.which("wrk") else with_threads
     with gunicorn(url, workers) as port:
         host = f"{SLUG}.sloty.test:{port}"
         for path in paths:  # warm up both workers' connections and caches
             for _ in range(workers):
                 fetch(port, host, path, {"HX-Request": "true"})
-        if shutil.which("wrk"):
-            return with_wrk(port, host, paths, connections, seconds)
-        return with_threads(port, host, paths, connections, seconds)
+        runs = [load(port, host, paths, connections, seconds) for _ in range(rounds)]
+    return [rps for rps, _, _ in runs], runs[0][1], [detail for _, _, detail in runs]
 
 
 WRK_SCRIPT = """
@@ -456,7 +454,7 @@ def with_wrk(port, host, paths, connections, seconds) -> tuple:
         raise SystemExit(f"wrk saw errors:\n{output}")
     rps = float(next(line.split()[1] for line in output.splitlines() if line.startswith("Requests/sec:")))
     latency = {line.split()[0]: line.split()[1] for line in output.splitlines() if line.strip().startswith(("50%", "99%"))}
-    detail = f"wrk -t1 -c{connections} -d{seconds}s; latency p50 {latency.get('50%')}, p99 {latency.get('99%')}"
+    detail = f"wrk -t1 -c{connections} -d{seconds}s: {rps:.1f} req/s, latency p50 {latency.get('50%')}, p99 {latency.get('99%')}"
     return rps, "wrk", detail
 
 
@@ -484,7 +482,8 @@ def with_threads(port, host, paths, connections, seconds, max_requests: int = 50
     elapsed = time.monotonic() - began
     if errors:
         raise SystemExit(f"load generator saw {len(errors)} non-200 answers: {sorted(set(errors))}")
-    return done[0] / elapsed, "python threads", f"{connections} threads, {seconds}s, {done[0]} requests"
+    rps = done[0] / elapsed
+    return rps, "python threads", f"{connections} threads, {seconds}s: {done[0]} requests, {rps:.1f} req/s"
 
 
 # Reporting
@@ -505,12 +504,12 @@ def report(results: list[Result], plans: dict[int, str], sources: list[str], ser
     for line in machine() + [f"PostgreSQL {server_version}"]:
         print("  " + line)
     print()
-    header = ("appointments", "statements/req", "engine stmts", "slots", "p50 ms", "p95 ms", "engine p50 ms",
-              "appointments SQL ms", "req/s (gunicorn -w 2)")
+    header = ("appointments", "statements/req", "engine stmts", "slots", "p50 ms", "p95 ms", "CPU ms p50",
+              "engine p50 ms", "appts SQL ms", "req/s median (best)")
     rows = [
         (f"{r.appointments:,}", str(r.statements), str(r.engine_statements), str(r.slots), f"{r.p50:.1f}",
-         f"{r.p95:.1f}", f"{r.engine_p50:.1f}", f"{r.sql_ms:.2f}" if r.sql_ms is not None else "?",
-         f"{r.rps:.0f} ({r.load_tool})" if r.rps else "not measured")
+         f"{r.p95:.1f}", f"{r.cpu_p50:.1f}", f"{r.engine_p50:.1f}", f"{r.sql_ms:.2f}" if r.sql_ms is not None else "?",
+         f"{r.rps:.0f} ({r.rps_best:.0f}) {r.load_tool}" if r.rps else "not measured")
         for r in results
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
@@ -520,11 +519,12 @@ def report(results: list[Result], plans: dict[int, str], sources: list[str], ser
         print(" | ".join(cell.rjust(w) for cell, w in zip(row, widths)))
     print()
     for r in results:
-        print(f"  {r.appointments:,}: {r.load_detail}")
+        print(f"  {r.appointments:,}: " + r.load_detail.replace("\n", "\n      "))
     if len(results) >= 2:
         first, last = results[0], results[-1]
         print(f"\n  {last.appointments / first.appointments:.0f}× the appointments: p50 {last.p50 / first.p50:.2f}×, "
-              f"p95 {last.p95 / first.p95:.2f}×" + (f", req/s {last.rps / first.rps:.2f}×" if first.rps and last.rps else ""))
+              f"p95 {last.p95 / first.p95:.2f}×, CPU p50 {last.cpu_p50 / first.cpu_p50:.2f}×"
+              + (f", req/s {last.rps / first.rps:.2f}×" if first.rps and last.rps else ""))
     print(f"\n  the statements of one fragment request at {results[-1].appointments:,}:")
     for n, source in enumerate(sources, 1):
         print(f"    {n}. FROM {source}")
@@ -539,7 +539,8 @@ def main(argv=None) -> None:
     parser.add_argument("--sizes", default="10000,100000", help="appointment counts to measure at, ascending")
     parser.add_argument("--requests", type=int, default=200, help="in-process requests per size")
     parser.add_argument("--time-limit", type=float, default=60, help="seconds at most for the in-process requests")
-    parser.add_argument("--seconds", type=int, default=15, help="length of each gunicorn load run")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each gunicorn load run")
+    parser.add_argument("--rounds", type=int, default=3, help="gunicorn load runs per size")
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections of the load run")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--no-gunicorn", action="store_true", help="skip the load run")
@@ -565,17 +566,19 @@ def main(argv=None) -> None:
             load_before = os.getloadavg()[0]
             local = measure_in_process(app, seeded, args.requests, args.time_limit)
             plans[size], sources = local["plan"], local["statement_sources"]
-            rps, tool, detail = None, "", f"{local['samples']} in-process requests; no load run"
+            rps, tool, detail = [], "", f"{local['samples']} in-process requests; no load run"
             if not args.no_gunicorn:
-                print(f"  {local['samples']} requests, p50 {local['p50']:.1f} ms; load run under gunicorn…", flush=True)
-                rps, tool, load_detail = measure_under_gunicorn(
-                    url_text, seeded, workers=args.workers, connections=args.connections, seconds=args.seconds
+                print(f"  {local['samples']} requests, p50 {local['p50']:.1f} ms; load runs under gunicorn…", flush=True)
+                rps, tool, load_details = measure_under_gunicorn(
+                    url_text, seeded, workers=args.workers, connections=args.connections, seconds=args.seconds,
+                    rounds=args.rounds,
                 )
-                detail = f"{local['samples']} in-process requests; {load_detail}"
-            detail += f"; 1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+                detail = f"{local['samples']} in-process requests; load rounds:\n" + "\n".join(load_details)
+            detail += f"\n1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
             results.append(Result(
                 seeded.appointments, local["statements"], local["engine_statements"], local["slots"], local["p50"],
-                local["p95"], local["engine_p50"], execution_ms(local["plan"]), rps, tool, detail,
+                local["p95"], local["cpu_p50"], local["engine_p50"], execution_ms(local["plan"]),
+                statistics.median(rps) if rps else None, max(rps, default=None), tool, detail,
             ))
         with app.app_context():
             db.engine.dispose()

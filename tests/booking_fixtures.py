@@ -33,11 +33,8 @@ EVERY_DAY = range(7)
 
 @pytest.fixture(autouse=True)
 def fresh_request_globals():
-    """Start every request with an empty ``g``, as a real server does.
-
-    The ``app`` fixture keeps an app context pushed and test requests reuse it, so ``g`` would
-    otherwise carry Flask-WTF's token from one visitor's request into the next.
-    """
+    """Start every request with an empty ``g``, as a real server does. Visitors now make each request
+    in its own app context, which already gives that; kept for the modules that import it."""
     def clear(sender, **extra):
         g._get_current_object().__dict__.clear()
 
@@ -61,7 +58,7 @@ class _SharedBytecode(BytecodeCache):
 
 @pytest.fixture(autouse=True)
 def templates_compiled_once(app):
-    """Compiling every template again for each test's new app would be most of these tests' run time."""
+    """Each test builds a new app; compiling every template again for each was a large part of the run time."""
     app.jinja_env.bytecode_cache = _SharedBytecode()
 
 

@@ -9,9 +9,12 @@ from app.extensions import db
 from app.models import AppointmentParticipant, Customer, CustomerSignInToken, Notification, utcnow
 from app.tenancy import tenant_context
 from tests import factories
-from tests.booking_fixtures import (  # noqa: F401  (fixtures)
-    assert_page, assert_redirected, booked, changed_tables, clinic, elsewhere, form_fields, fresh_request_globals, messages_stay_in_the_outbox, templates_compiled_once, html,
-    links, magic_link, redirect_path, rows, sign_in_customer, snapshot, text,
+from tests.booking_fixtures import (  # noqa: F401  (fixtures, used by name)
+    booked, clinic, elsewhere, messages_stay_in_the_outbox, templates_compiled_once,
+)
+from tests.booking_fixtures import (
+    assert_page, assert_redirected, changed_tables, form_fields, html, links, magic_link, redirect_path, rows,
+    sign_in_customer, snapshot, text,
 )
 from tests.clients import Visitor
 

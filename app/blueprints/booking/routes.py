@@ -211,16 +211,16 @@ def confirm(service_id: int):
     if offer.location is None or wanted is None:
         return _bad_request_back_to_picker(offer)
     form = _details_form(offer)
-    earlier = booking.by_idempotency_key(db.session, form.idempotency_key.data or "")
-    if earlier is not None:  # the same form sent twice: show the booking it made
-        return see_other(url_for("booking.confirmation", token=earlier.manage_token))
+    if (earlier := _booked_by(form)) is not None:  # the same form sent twice: show the booking it made
+        return earlier
     questions = intake.load(db.session, offer.service.id)
     raw = questions.raw_from_form(request.form)
     answers, errors = questions.clean(raw)
     form_ok = form.validate()
     slot = _offered_slot(offer, wanted)
     if isinstance(slot, booking.BookingError):
-        return _taken_or_not_offered(offer, wanted, slot)
+        # Taken by this very form, sent twice, whose first copy has just committed?
+        return _booked_by(form) or _taken_or_not_offered(offer, wanted, slot)
     if parse_instant(form.end.data) != slot.ends_at:
         return _taken_or_not_offered(offer, wanted, booking.SlotNotOffered("That appointment length is not offered."))
     seats = form.attendees.data or 1
@@ -245,6 +245,12 @@ def confirm(service_id: int):
         return _taken_or_not_offered(offer, wanted, error)
     db.session.commit()
     return see_other(url_for("booking.confirmation", token=made.manage_token))
+
+
+def _booked_by(form: BookingForm):
+    """A redirect to the booking this form's idempotency key already made, if it made one."""
+    earlier = booking.by_idempotency_key(db.session, form.idempotency_key.data or "")
+    return see_other(url_for("booking.confirmation", token=earlier.manage_token)) if earlier else None
 
 
 def _bad_request_back_to_picker(offer: Offer):
