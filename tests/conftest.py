@@ -1,4 +1,6 @@
 """Fixtures: a database migrated once per run, a fresh app per test, visitors per host."""
+from contextlib import contextmanager
+
 import pytest
 import sqlalchemy as sa
 
@@ -89,15 +91,22 @@ def empty_all_tables() -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def app(database_url):
-    app = create_app(app_config(database_url))
+@contextmanager
+def running_app(database_url: str, **overrides):
+    """An app on the test database with its context pushed; every table is emptied afterwards."""
+    app = create_app(app_config(database_url, **overrides))
     with app.app_context():
         yield app
         db.session.remove()
         empty_all_tables()
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    with running_app(database_url) as app:
+        yield app
 
 
 @pytest.fixture

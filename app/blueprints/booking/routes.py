@@ -66,7 +66,8 @@ class Offer:
             if self.location.id not in locations:
                 abort(404)
         elif self.locations:
-            self.location = self.locations[0]
+            # Start where most of the service's providers work: the likeliest place to find times.
+            self.location = max(self.locations, key=lambda loc: sum(loc in p.locations for p in self.providers_all))
         else:
             self.location = None
         self.providers = [p for p in self.providers_all if self.location in p.locations]

@@ -53,35 +53,33 @@ def appointment(appointment_id: int):
     return _appointment_page(_visible_appointment(appointment_id))
 
 
-@bp.post("/appointments/<int:appointment_id>/approve")
-def approve_appointment(appointment_id: int):
-    item = _visible_appointment(appointment_id)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+def _button_action(item: Appointment, action, done: str):
+    """A one-button POST on the appointment page (CSRF is checked app-wide): do it, or say why not."""
     try:
-        appointments.approve(item, actor=current_user)
-    except appointments.AppointmentError as error:
+        action()
+    except (appointments.AppointmentError, outbox.NotRetryable) as error:
         flash(str(error), "error")
         return _appointment_page(item, status=422)
     db.session.commit()
-    flash("Appointment confirmed; the customer has been told.", "success")
+    flash(done, "success")
     return see_other(url_for("tenant.appointment", appointment_id=item.id))
+
+
+@bp.post("/appointments/<int:appointment_id>/approve")
+def approve_appointment(appointment_id: int):
+    item = _visible_appointment(appointment_id)
+    return _button_action(
+        item, lambda: appointments.approve(item, actor=current_user), "Appointment confirmed; the customer has been told."
+    )
 
 
 @bp.post("/notifications/<int:notification_id>/retry")
 def retry_notification(notification_id: int):
     message = get_or_404(Notification, notification_id)
-    item = _visible_appointment(message.appointment_id) if message.appointment_id else abort(404)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-    try:
-        outbox.retry(message, now=utcnow())
-    except outbox.NotRetryable as error:
-        flash(str(error), "error")
-        return _appointment_page(item, status=422)
-    db.session.commit()
-    flash("The message will be sent again.", "success")
-    return see_other(url_for("tenant.appointment", appointment_id=item.id))
+    if message.appointment_id is None:
+        abort(404)
+    item = _visible_appointment(message.appointment_id)
+    return _button_action(item, lambda: outbox.retry(message, now=utcnow()), "The message will be sent again.")
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
