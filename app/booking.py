@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app import availability, notifications
 from app.intake import Intake
 from app.models import (
-    Appointment, AppointmentParameter, AppointmentParticipant, Customer, CustomerParameter, Provider, Service, utcnow,
+    Appointment, AppointmentParameter, AppointmentParticipant, Customer, CustomerParameter, Provider, Service,
 )
 from app.models.appointment import ACTIVE_STATUSES
 

@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from flask import g, request_started
-from jinja2 import BytecodeCache
 
 from app.extensions import db
 from app.notifications import jobs, outbox
@@ -29,37 +27,6 @@ from tests.clients import host_of
 UTC = timezone.utc
 INSTANT = "%Y-%m-%dT%H:%MZ"
 EVERY_DAY = range(7)
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals():
-    """Start every request with an empty ``g``, as a real server does. Visitors now make each request
-    in its own app context, which already gives that; kept for the modules that import it."""
-    def clear(sender, **extra):
-        g._get_current_object().__dict__.clear()
-
-    request_started.connect(clear)
-    yield
-    request_started.disconnect(clear)
-
-
-class _SharedBytecode(BytecodeCache):
-    """Compiled templates, kept across the fresh app each test builds (keyed by name and source)."""
-
-    compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket):
-        if bucket.key in self.compiled:
-            bucket.bytecode_from_string(self.compiled[bucket.key])
-
-    def dump_bytecode(self, bucket):
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
-
-
-@pytest.fixture(autouse=True)
-def templates_compiled_once(app):
-    """Each test builds a new app; compiling every template again for each was a large part of the run time."""
-    app.jinja_env.bytecode_cache = _SharedBytecode()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from jinja2 import BytecodeCache
 
 from app import create_app
 from app.extensions import db
@@ -91,10 +92,24 @@ def empty_all_tables() -> None:
     db.session.commit()
 
 
+class SharedBytecode(BytecodeCache):
+    """Compiled templates, kept across the fresh app each test builds (keyed by name and source)."""
+
+    compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
 @contextmanager
 def running_app(database_url: str, **overrides):
     """An app on the test database with its context pushed; every table is emptied afterwards."""
     app = create_app(app_config(database_url, **overrides))
+    app.jinja_env.bytecode_cache = SharedBytecode()  # compiling every template for every test dominated run time
     with app.app_context():
         yield app
         db.session.remove()

@@ -14,7 +14,7 @@ from app.models import (
 )
 from tests import factories
 from tests.booking_fixtures import (  # noqa: F401  (fixtures, used by name)
-    booked, clinic, elsewhere, messages_stay_in_the_outbox, templates_compiled_once,
+    booked, clinic, elsewhere, messages_stay_in_the_outbox,
 )
 from tests.booking_fixtures import (
     assert_page, assert_redirected, book, booked_token, changed_tables, details_url, field_error, filled_form,
@@ -71,7 +71,7 @@ def test_service_page_offers_each_location_and_anyone_or_a_named_provider(clinic
 
     assert re.findall(r'name="location" value="(\d+)"', page) == [str(clinic.brooklyn.id), str(clinic.london.id)]
     assert "Brooklyn Studio America/New_York" in text(page) and "Harbour Street Europe/London" in text(page)
-    assert choose["location"] == str(clinic.brooklyn.id)  # the first by name is chosen
+    assert choose["location"] == str(clinic.brooklyn.id)  # one provider at each: the first by name
     assert re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', page) == [
         ("any", "Anyone available"), (str(clinic.ben.id), "Ben Okafor"),
     ]

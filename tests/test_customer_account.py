@@ -10,7 +10,7 @@ from app.models import AppointmentParticipant, Customer, CustomerSignInToken, No
 from app.tenancy import tenant_context
 from tests import factories
 from tests.booking_fixtures import (  # noqa: F401  (fixtures, used by name)
-    booked, clinic, elsewhere, messages_stay_in_the_outbox, templates_compiled_once,
+    booked, clinic, elsewhere, messages_stay_in_the_outbox,
 )
 from tests.booking_fixtures import (
     assert_page, assert_redirected, changed_tables, form_fields, html, links, magic_link, redirect_path, rows,

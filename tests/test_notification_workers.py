@@ -16,7 +16,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from app.models import Appointment, AppointmentParticipant, Notification, utcnow
 from app.notifications import jobs
 from tests import services
-from tests.booking_fixtures import book, booked_token, clinic, fresh_request_globals, rows  # noqa: F401
+from tests.booking_fixtures import book, booked_token, clinic, rows  # noqa: F401
 from tests.workers import (
     HoldingInbox, Processes, RedisServer, expected_message_id, message_ids, notifications, recipients,
     seed_due_reminders, smtp_server, statuses, wait_for, worker_environment,

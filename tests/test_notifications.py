@@ -13,9 +13,9 @@ from icalendar import Calendar
 from app.extensions import db
 from app.models import AppointmentParticipant, Customer, Notification, Tenant
 from app.notifications import delivery, jobs, outbox, transport
-from app.tenancy import all_tenants, tenant_context
+from app.tenancy import tenant_context
 from tests import services
-from tests.booking_fixtures import assert_redirected, clinic, filled_form, fresh_request_globals, rows  # noqa: F401
+from tests.booking_fixtures import assert_redirected, clinic, filled_form, rows  # noqa: F401
 from tests.mail import SMTPServer, calendar_part
 
 UTC = timezone.utc

@@ -5,7 +5,12 @@ from app.extensions import db
 from app.tenancy import scoped_get
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; anything larger cannot name a row
+
+
 def get_or_404(model, ident: int, *, active_only: bool = False):
+    if not 0 < ident <= MAX_ID:
+        abort(404)
     record = scoped_get(db.session, model, ident)
     if record is None or (active_only and not record.active):
         abort(404)
