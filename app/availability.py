@@ -155,6 +155,16 @@ class Calendar:
         counts = {p.provider_id: p.appointments_on(day, self.zone) for p in self.providers}
         return min(slot.provider_ids, key=lambda pid: (counts[pid], pid))
 
+    def seats_left(self, provider_id: int, starts_at: datetime) -> int:
+        """Places left in this provider's session starting at ``starts_at``; 1 for a service that is not a group."""
+        if self.capacity == 1:
+            return 1
+        taken = sum(
+            b.seats_taken for b in self.provider(provider_id).booked
+            if b.service_id == self.service_id and b.location_id == self.location_id and b.starts_at == starts_at
+        )
+        return self.capacity - taken
+
     def provider(self, provider_id: int) -> ProviderCalendar | None:
         return next((p for p in self.providers if p.provider_id == provider_id), None)
 

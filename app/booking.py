@@ -6,7 +6,7 @@ the final word to the database's exclusion constraint. A booking is an
 AppointmentParticipant: one per customer, several in a group session.
 """
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -181,16 +181,21 @@ def _locked_slot(session, choice: Choice, now: datetime, ignore_appointment_id: 
         if not before.offered_when_free(choice.starts_at, now):
             raise SlotNotOffered("That time is not offered. Please choose one of the times shown.")
         raise SlotTaken("Sorry — that time has just been taken.")
+    locked = set(slot.provider_ids)
     session.execute(
-        sa.select(Provider.id).where(Provider.id.in_(sorted(slot.provider_ids))).order_by(Provider.id).with_for_update()
+        sa.select(Provider.id).where(Provider.id.in_(sorted(locked))).order_by(Provider.id).with_for_update()
     ).all()
     fresh = calendar()  # read again inside the lock: a competitor may have committed meanwhile
     slot = fresh.slot_at(choice.starts_at, now)
-    if slot is None:
+    # Only providers whose lock we hold may take the booking, and only with room for every seat asked.
+    candidates = [pid for pid in (slot.provider_ids if slot else ()) if pid in locked]
+    usable = tuple(pid for pid in candidates if fresh.seats_left(pid, choice.starts_at) >= choice.seats)
+    if not usable:
+        room = max((fresh.seats_left(pid, choice.starts_at) for pid in candidates), default=0)
+        if fresh.capacity > 1 and room > 0:
+            raise SlotTaken(f"Only {room} {'place is' if room == 1 else 'places are'} left at that time.")
         raise SlotTaken("Sorry — that time has just been taken.")
-    if slot.seats_left is not None and choice.seats > slot.seats_left:
-        raise SlotTaken(f"Only {slot.seats_left} {'place is' if slot.seats_left == 1 else 'places are'} left at that time.")
-    return fresh, slot
+    return fresh, replace(slot, provider_ids=usable)
 
 
 def _session_to_join(session, choice: Choice, provider_id: int) -> Appointment | None:
