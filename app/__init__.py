@@ -1,9 +1,11 @@
 """Sloty: multi-tenant appointment booking. ``create_app`` builds the Flask application."""
+import logging
 import os
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, errors, formatting, security, sites
 from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -19,6 +21,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     config.finalise(app)
+    if app.logger.level == logging.NOTSET:
+        app.logger.setLevel(logging.INFO)  # deliveries and jobs report at INFO (emails print here without SMTP)
+    if hops := app.config.get("TRUSTED_PROXY_HOPS"):
+        # Client addresses (rate limits, audit) and https links come from the proxy's headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from app import models  # noqa: F401  (registers every table)
 

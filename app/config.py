@@ -26,6 +26,8 @@ def from_environment(environ=os.environ) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "SESSION_COOKIE_SECURE": environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true"),
+        # Proxies in front of the app (Heroku's router is one): trust their X-Forwarded-For/-Proto.
+        "TRUSTED_PROXY_HOPS": int(environ.get("TRUSTED_PROXY_HOPS", "0")),
         # Links in emails: https in production, plain http for local development.
         "PREFERRED_URL_SCHEME": environ.get("PREFERRED_URL_SCHEME") or ("http" if _debug(environ) else "https"),
     }

@@ -29,17 +29,28 @@ def issue_link_token(session: Session, email: str, *, now: datetime) -> tuple[Cu
     return customer, token
 
 
+def _usable(token: str, now: datetime):
+    return sa.and_(
+        CustomerSignInToken.token_hash == _digest(token),
+        CustomerSignInToken.used_at.is_(None),
+        CustomerSignInToken.expires_at > now,
+    )
+
+
+def is_valid(session: Session, token: str, *, now: datetime) -> bool:
+    """Whether the token could still sign someone in (without spending it)."""
+    if not token or len(token) > 100:
+        return False
+    return session.scalar(sa.select(CustomerSignInToken.id).where(_usable(token, now))) is not None
+
+
 def redeem(session: Session, token: str, *, now: datetime) -> Customer | None:
     """The customer a valid, unused token belongs to; the token is spent atomically."""
     if not token or len(token) > 100:
         return None
     customer_id = session.execute(
         sa.update(CustomerSignInToken)
-        .where(
-            CustomerSignInToken.token_hash == _digest(token),
-            CustomerSignInToken.used_at.is_(None),
-            CustomerSignInToken.expires_at > now,
-        )
+        .where(_usable(token, now))
         .values(used_at=now)
         .returning(CustomerSignInToken.customer_id)
     ).scalar()

@@ -15,6 +15,8 @@ SUBJECTS = {
     "cancelled": "Your appointment is cancelled",
     "reminder": "Reminder: your appointment",
     "magic_link": "Your sign-in link",
+    "password_reset": "Reset your password",
+    "invitation": "You are invited",
 }
 
 # Which emails carry a calendar invitation, and with which iTIP method.

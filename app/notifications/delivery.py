@@ -46,12 +46,18 @@ def send(tenant_id: int, notification_id: int) -> str:
                 scheduled_for=now + BACKOFF[notification.attempts - 1],
             )
             raise RetryLater(str(error)) from error
+        except Exception as error:  # a message that cannot even be built will not build on a retry
+            log.exception("notification %s could not be sent", notification_id)
+            return _finish(notification, status="failed", last_error=f"{type(error).__name__}: {error}")
         return _finish(notification, status="sent", sent_at=utcnow(), provider_message_id=message_id, last_error=None)
 
 
 def _finish(notification: Notification, **changes) -> str:
     for field, value in changes.items():
         setattr(notification, field, value)
+    if changes.get("status") in ("sent", "failed") and "link" in notification.payload:
+        # A sign-in link is a credential: once delivered (or given up on) it need not be kept.
+        notification.payload = {**notification.payload, "link": None}
     db.session.commit()
     log.info("notification %s (%s, %s) %s", notification.id, notification.kind, notification.channel, notification.status)
     return notification.status

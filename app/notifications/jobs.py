@@ -102,7 +102,7 @@ def sweep(*, lease: timedelta | None = None) -> int:
     lease = lease or timedelta(seconds=current_app.config["SENDING_LEASE_SECONDS"])
     now = utcnow()
     with all_tenants():
-        outbox.recover_stale(db.session, now=now, lease=lease)
+        outbox.recover_stale(db.session, now=now, lease=lease, max_attempts=delivery.MAX_ATTEMPTS)
         db.session.commit()
         due = outbox.due(db.session, now=now)
         db.session.commit()

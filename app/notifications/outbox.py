@@ -70,7 +70,7 @@ def cancel_reminders(session: Session, booking: AppointmentParticipant) -> int:
         sa.update(Notification)
         .where(
             Notification.participant_id == booking.id, Notification.kind == "reminder",
-            Notification.status == "queued",
+            Notification.status.in_(("queued", "sending")),  # one in flight is stopped by delivery's own check
         )
         .values(status="cancelled", updated_at=utcnow())
         .execution_options(synchronize_session=False)
@@ -95,6 +95,8 @@ def retry(notification: Notification, *, now: datetime) -> Notification:
         raise NotRetryable("Only a failed message can be retried.")
     notification.status = "queued"
     notification.scheduled_for = now
+    notification.attempts = 0  # a fresh set of tries, with their backoff
+    notification.last_error = None
     db.session.info.setdefault(PENDING, []).append(notification)
     return notification
 
@@ -111,11 +113,19 @@ def claim(session: Session, notification_id: int, *, now: datetime) -> bool:
     return claimed is not None
 
 
-def recover_stale(session: Session, *, now: datetime, lease: timedelta) -> int:
-    """Rows stuck in "sending" longer than ``lease`` belonged to a worker that died: queue them again."""
+def recover_stale(session: Session, *, now: datetime, lease: timedelta, max_attempts: int) -> int:
+    """Rows stuck in "sending" longer than ``lease`` belonged to a worker that died: queue them again,
+    unless they have used up their attempts (a message that kills its worker every time)."""
+    stale = sa.and_(Notification.status == "sending", Notification.updated_at < now - lease)
+    session.execute(
+        sa.update(Notification)
+        .where(stale, Notification.attempts >= max_attempts)
+        .values(status="failed", last_error="the worker stopped while sending, on every attempt", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     result = session.execute(
         sa.update(Notification)
-        .where(Notification.status == "sending", Notification.updated_at < now - lease)
+        .where(stale)
         .values(status="queued", updated_at=now)
         .execution_options(synchronize_session=False)
     )

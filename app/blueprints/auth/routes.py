@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from flask import current_app, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -16,10 +18,13 @@ def _home() -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path on this site: never an open redirect, however the target is disguised."""
+    if not target or any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 def _failed_sign_in(response) -> bool:

@@ -1,7 +1,8 @@
 """Customers' own account on a practice's booking site: sign-in by emailed link, appointments, profile."""
 from functools import wraps
 
-from flask import current_app, flash, g, request, session, url_for
+from flask import flash, g, request, session, url_for
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from app import customer_accounts, notifications
@@ -47,9 +48,8 @@ def sign_in():
             issued = customer_accounts.issue_link_token(db.session, email, now=utcnow())
             if issued is not None:
                 customer, token = issued
-                link = url_for("booking.redeem_link", token=token, _external=True)
+                link = url_for("booking.sign_in_link", token=token, _external=True)
                 notifications.queue(tenant_id=customer.tenant_id, kind="magic_link", recipient=customer.email, link=link)
-                current_app.logger.info("Sign-in link for %s at %s: %s", customer.email, current_tenant.slug, link)
             db.session.commit()
             # The same answer whether or not we know the address: no one learns who is a customer.
             return render("booking/account/link_sent.html", "link_sent", tenant=current_tenant, email=email)
@@ -57,15 +57,27 @@ def sign_in():
     return render("booking/account/sign_in.html", "sign_in_form", status=status, tenant=current_tenant, form=form)
 
 
+def _link_expired():
+    return render(
+        "booking/account/sign_in.html", status=404, tenant=current_tenant, form=SignInLinkForm(),
+        problem="That sign-in link has expired or was already used. Ask for a new one below.",
+    )
+
+
 @bp.get("/account/sign-in/<token>")
+def sign_in_link(token: str):
+    """Opening the link only shows a button: mail scanners that fetch links must not spend it."""
+    if not customer_accounts.is_valid(db.session, token, now=utcnow()):
+        return _link_expired()
+    return render("booking/account/redeem.html", tenant=current_tenant, token=token, form=FlaskForm())
+
+
+@bp.post("/account/sign-in/<token>")
 def redeem_link(token: str):
     customer = customer_accounts.redeem(db.session, token, now=utcnow())
     if customer is None:
         db.session.rollback()
-        return render(
-            "booking/account/sign_in.html", status=404, tenant=current_tenant, form=SignInLinkForm(),
-            problem="That sign-in link has expired or was already used. Ask for a new one below.",
-        )
+        return _link_expired()
     db.session.commit()
     session.clear()
     session[SESSION_KEY] = customer.id

@@ -8,7 +8,7 @@ from app.blueprints.booking import bp, picker
 from app.blueprints.booking.account import signed_in_customer
 from app.blueprints.booking.calendar_links import google_calendar_link
 from app.blueprints.booking.forms import BookingForm
-from app.blueprints.loading import get_or_404
+from app.blueprints.loading import MAX_ID, get_or_404
 from app.catalogue import active_locations, offered_by, services_by_category
 from app.contacts import region_for_timezone
 from app.extensions import db
@@ -19,7 +19,6 @@ from app.sites import current_tenant
 INSTANT_FORMAT = "%Y-%m-%dT%H:%MZ"
 # Days a customer could mean. Beyond them, zone conversions and week arithmetic overflow the calendar.
 PLAUSIBLE_DAYS = (date(1900, 1, 1), date(9000, 12, 31))
-LARGEST_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; SQLite cannot even compare beyond 64 bits
 
 
 @bp.get("/")
@@ -93,14 +92,12 @@ class Offer:
 
 def _int_or_404(value: str) -> int:
     # isdigit() alone lets through digits int() refuses, such as "²".
-    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > LARGEST_ID:
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ID:
         abort(404)
     return int(value)
 
 
 def _service_or_404(service_id: int) -> Service:
-    if service_id > LARGEST_ID:
-        abort(404)
     return get_or_404(Service, service_id, active_only=True)
 
 
