@@ -58,7 +58,7 @@ class Choice:
 
 def book(
     session: Session, choice: Choice, *, contact: Contact, intake: Intake, answers: dict[str, str],
-    idempotency_key: str, now: datetime, source: str = "online",
+    idempotency_key: str, now: datetime, source: str = "online", signed_in_customer_id: int | None = None,
 ) -> AppointmentParticipant:
     """Book ``choice`` for ``contact``; a repeated ``idempotency_key`` returns the first booking."""
     earlier = by_idempotency_key(session, idempotency_key)
@@ -73,7 +73,11 @@ def book(
             return earlier
         raise
     provider_id = choice.provider_id or calendar.least_busy(slot)
-    customer = find_or_create_customer(session, contact, tenant_id=choice.service.tenant_id)
+    customer, created = find_or_create_customer(session, contact, tenant_id=choice.service.tenant_id)
+    # Anyone can type an email address: only its owner (new, or signed in) may change the profile.
+    owns_profile = created or customer.id == signed_in_customer_id
+    if owns_profile and contact.phone and not customer.phone:
+        customer.phone = contact.phone
     try:
         with session.begin_nested():
             appointment = _session_to_join(session, choice, provider_id) or _new_appointment(
@@ -85,7 +89,7 @@ def book(
             )
             session.add(booking)
             session.flush()
-            _store_answers(session, booking, customer, intake, answers)
+            _store_answers(session, booking, customer, intake, answers, remember=owns_profile)
             session.flush()
     except IntegrityError:
         earlier = by_idempotency_key(session, idempotency_key)
@@ -147,8 +151,8 @@ def deadline(booking: AppointmentParticipant, policy: availability.Policy, actio
     return booking.appointment.starts_at - cutoff
 
 
-def find_or_create_customer(session: Session, contact: Contact, *, tenant_id: int) -> Customer:
-    """The tenant's customer with this email, created (or its phone filled in) as needed."""
+def find_or_create_customer(session: Session, contact: Contact, *, tenant_id: int) -> tuple[Customer, bool]:
+    """The tenant's customer with this email, and whether this call created it."""
     # Emails arrive normalised to lower case; compare case-insensitively in case a stored one is not.
     query = sa.select(Customer).where(sa.func.lower(Customer.email) == contact.email.lower()).order_by(Customer.id).limit(1)
     customer = session.scalar(query)
@@ -159,10 +163,9 @@ def find_or_create_customer(session: Session, contact: Contact, *, tenant_id: in
                 session.add(customer)
                 session.flush()
         except IntegrityError:  # created by a concurrent booking a moment ago
-            customer = session.scalar(query)
-    elif contact.phone and not customer.phone:
-        customer.phone = contact.phone
-    return customer
+            return session.scalar(query), False
+        return customer, True
+    return customer, False
 
 
 def _locked_slot(session, choice: Choice, now: datetime, ignore_appointment_id: int | None = None):
@@ -234,7 +237,7 @@ def _move(appointment: Appointment, starts_at: datetime, calendar, provider_id: 
     appointment.blocked_until = starts_at + duration + calendar.buffer_after
 
 
-def _store_answers(session, booking, customer, intake: Intake, answers: dict[str, str]) -> None:
+def _store_answers(session, booking, customer, intake: Intake, answers: dict[str, str], *, remember: bool) -> None:
     questions = intake.by_key()
     for key, value in answers.items():
         question = questions[key]
@@ -242,7 +245,7 @@ def _store_answers(session, booking, customer, intake: Intake, answers: dict[str
             tenant_id=booking.tenant_id, appointment_id=booking.appointment_id, participant_id=booking.id,
             parameter_id=question.parameter_id, value=value,
         ))
-        if question.scope == "customer":
+        if question.scope == "customer" and remember:
             remembered = session.scalar(sa.select(CustomerParameter).where(
                 CustomerParameter.customer_id == customer.id, CustomerParameter.parameter_id == question.parameter_id,
             ))

@@ -4,7 +4,9 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from app.models import AppointmentParticipant, utcnow
 
 
-def invitation(made: AppointmentParticipant, *, organizer: str, manage_url: str, method: str = "PUBLISH") -> bytes:
+def invitation(
+    made: AppointmentParticipant, *, organizer: str, organizer_email: str, manage_url: str, method: str = "PUBLISH"
+) -> bytes:
     """One booking as a calendar event. The UID is stable and SEQUENCE rises, so updates replace it."""
     appointment = made.appointment
     calendar = Calendar()
@@ -22,9 +24,9 @@ def invitation(made: AppointmentParticipant, *, organizer: str, manage_url: str,
     event.add("url", manage_url)
     event.add("sequence", made.sequence)
     event.add("status", "CANCELLED" if method == "CANCEL" or made.is_cancelled or not appointment.is_active else "CONFIRMED")
-    organizer = vCalAddress("mailto:no-reply@sloty.invalid")
-    organizer.params["cn"] = vText(organizer)
-    event.add("organizer", organizer)
+    practice = vCalAddress(f"mailto:{organizer_email}")
+    practice.params["cn"] = vText(organizer)
+    event.add("organizer", practice)
     attendee = vCalAddress(f"mailto:{made.customer.email}")
     attendee.params["cn"] = vText(made.customer.name)
     attendee.params["rsvp"] = "FALSE"

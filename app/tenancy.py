@@ -29,10 +29,6 @@ ALL_TENANTS = Scope(tenant_id=None)
 _scope: ContextVar[Scope | None] = ContextVar("sloty_tenant_scope", default=None)
 
 
-def current_scope() -> Scope | None:
-    return _scope.get()
-
-
 def current_tenant_id() -> int | None:
     scope = _scope.get()
     return scope.tenant_id if scope else None
@@ -115,7 +111,7 @@ def _stamp_tenant(session: Session, flush_context, instances) -> None:
 
 
 def _tenantless_allowed(obj) -> bool:
-    # Superadmins and platform audit events legitimately have no tenant.
+    # A superadmin belongs to no tenant, even when created inside a tenant scope.
     return getattr(obj, "role", None) == "superadmin"
 
 

@@ -261,6 +261,22 @@ def test_without_javascript_a_newly_required_question_comes_back_with_its_error_
     assert changed_tables(before) == []
 
 
+def test_without_javascript_optional_questions_a_new_answer_raises_are_asked_before_booking(clinic, visitor):
+    guest = visitor(clinic.host)
+    start = clinic.at(clinic.day(3), "10:00")
+    form = filled_form(guest, clinic, start, q_has_pain="yes", q_pain_level="5")  # served with "no": pain area unseen
+    before = snapshot()
+
+    page = assert_page(guest.post(f"/services/{clinic.dental.id}/book", form), 422, False)
+
+    assert "Your answers raised a further question" in text(page)
+    assert "Where is the pain?" in text(page) and field_error(page, "pain_area") is None  # optional: asked, not required
+    assert changed_tables(before) == []
+    again = form_fields(page, "booking-form")
+    assert again["q_has_pain"] == "yes" and again["q_pain_level"] == "5"
+    assert guest.post(f"/services/{clinic.dental.id}/book", again).status_code == 303
+
+
 def test_answers_to_hidden_questions_are_not_stored(clinic, visitor):
     response = book(visitor(clinic.host), clinic, clinic.at(clinic.day(3), "10:00"),
                     q_has_pain="no", q_pain_level="9", q_pain_area=["jaw", "upper"])
@@ -317,6 +333,28 @@ def test_a_returning_customer_is_found_by_email_whatever_its_case(clinic, elsewh
     assert [c.id for c in rows(clinic.tenant, Customer)] == [grace.id]
     assert only(clinic.tenant, AppointmentParticipant).customer_id == grace.id
     assert [c.id for c in rows(elsewhere["tenant"], Customer)] == [elsewhere["customer"].id, namesake.id]
+
+
+def test_a_guest_using_someone_elses_email_cannot_change_their_profile(clinic, visitor):
+    grace = factories.customer(clinic.tenant, name="Grace T.", email="grace@example.com")
+
+    response = book(visitor(clinic.host), clinic, clinic.at(clinic.day(3), "10:00"), phone="+44 20 7946 0018")
+
+    assert response.status_code == 303
+    booking = only(clinic.tenant, AppointmentParticipant)
+    assert booking.customer_id == grace.id
+    assert answers_of(clinic, booking)["date_of_birth"] == "1990-04-01"  # kept with the appointment
+    assert rows(clinic.tenant, CustomerParameter) == []  # but not written to Grace's profile
+    assert rows(clinic.tenant, Customer)[0].phone is None
+
+
+def test_a_signed_in_customer_keeps_their_answers_on_their_profile(clinic, visitor):
+    grace = factories.customer(clinic.tenant, name="Grace T.", email="grace@example.com")
+    customer = visitor(clinic.host)
+    sign_in_customer(customer, clinic, "grace@example.com")
+
+    assert book(customer, clinic, clinic.at(clinic.day(3), "10:00")).status_code == 303
+
     remembered = rows(clinic.tenant, CustomerParameter, CustomerParameter.customer_id == grace.id)
     assert {r.value for r in remembered} == {"1990-04-01"}
 
@@ -376,6 +414,19 @@ def test_group_class_shows_places_left_and_never_oversells(clinic, visitor):
     appointment = only(clinic.tenant, Appointment)
     assert sorted(b.seats for b in rows(clinic.tenant, AppointmentParticipant)) == [2, 4]
     assert appointment.capacity == 6
+
+
+def test_a_customer_can_book_another_place_in_the_same_group_session(clinic, visitor):
+    guest = visitor(clinic.host)
+    start = clinic.at(clinic.day(3), "10:00")
+    first = book(guest, clinic, start, service=clinic.pilates, attendees="1")
+    second = book(guest, clinic, start, service=clinic.pilates, attendees="2")
+
+    assert first.status_code == second.status_code == 303
+    assert booked_token(first) != booked_token(second)  # each booking is managed on its own
+    bookings = rows(clinic.tenant, AppointmentParticipant)
+    assert [(b.customer_id, b.seats) for b in bookings] == [(bookings[0].customer_id, 1), (bookings[0].customer_id, 2)]
+    assert len(rows(clinic.tenant, Appointment)) == 1
 
 
 def test_a_one_to_one_service_is_for_one_person(clinic, visitor):

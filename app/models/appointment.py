@@ -84,7 +84,8 @@ class Appointment(TenantOwned, db.Model):
 
 
 class AppointmentParticipant(TenantOwned, db.Model):
-    """A customer taking part in an appointment; a group session has several."""
+    """A customer's booking of an appointment; a group session has several. One customer may book
+    a group session more than once (say, another place for a friend): each booking stands alone."""
 
     __tablename__ = "appointment_participants"
     __table_args__ = tenant_table_args(
@@ -92,9 +93,6 @@ class AppointmentParticipant(TenantOwned, db.Model):
         ("appointment_id", "appointments"),
         ("customer_id", "customers"),
         extra=(
-            sa.UniqueConstraint(
-                "tenant_id", "appointment_id", "customer_id", name="uq_appointment_participants_customer"
-            ),
             sa.UniqueConstraint("manage_token", name="uq_appointment_participants_manage_token"),
             sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_appointment_participants_idempotency_key"),
             sa.CheckConstraint("seats >= 1", name="seats_positive"),

@@ -58,7 +58,10 @@ def build(notification: Notification, tenant: Tenant, booking: AppointmentPartic
         }
         method = CALENDAR_METHODS.get(notification.kind)
         if method:
-            calendar = calendar_files.invitation(booking, organizer=tenant.name, manage_url=manage_url, method=method)
+            calendar = calendar_files.invitation(
+                booking, organizer=tenant.name, organizer_email=current_app.config["MAIL_FROM"], manage_url=manage_url,
+                method=method,
+            )
     subject = f"{SUBJECTS[notification.kind]} — {tenant.name}"
     return Content(
         subject=subject,

@@ -1,3 +1,4 @@
+"""The sign-in form."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length

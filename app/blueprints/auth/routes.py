@@ -1,3 +1,4 @@
+"""Signing in and out, on the tenant hosts and the backoffice host alike."""
 from urllib.parse import urlsplit
 
 from flask import current_app, request, session, url_for

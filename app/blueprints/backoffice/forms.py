@@ -1,3 +1,4 @@
+"""Forms of the backoffice."""
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm

@@ -1,3 +1,4 @@
+"""The superadmins' pages: tenants, their status, the audit log and system health."""
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm

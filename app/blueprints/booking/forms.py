@@ -1,3 +1,4 @@
+"""Forms of the booking site: contact details, cancel, reschedule, sign-in link and profile."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError

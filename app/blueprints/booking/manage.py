@@ -1,5 +1,5 @@
 """Managing a booking by its unguessable link: view, cancel, reschedule, add to calendar."""
-from flask import abort, flash, make_response, request, url_for
+from flask import abort, current_app, flash, make_response, request, url_for
 
 from app import availability, booking, calendar_files
 from app.blueprints.booking import bp, picker
@@ -107,7 +107,8 @@ def reschedule_to(token: str):
 @bp.get("/bookings/<token>/calendar.ics")
 def calendar_file(token: str):
     made = _booking_or_404(token)
-    body = calendar_files.invitation(made, organizer=current_tenant.name, manage_url=url_for("booking.manage", token=token, _external=True))
+    body = calendar_files.invitation(
+        made, organizer=current_tenant.name, organizer_email=current_app.config["MAIL_FROM"], manage_url=url_for("booking.manage", token=token, _external=True))
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="appointment.ics"'

@@ -1,3 +1,4 @@
+"""The booking flow: home, the slot picker, the details form with its intake questions, and confirming."""
 import secrets
 from datetime import date, datetime, timezone
 
@@ -175,11 +176,23 @@ def _question_context(service: Service, questions: intake.Intake, raw: dict, err
     }
 
 
-def _render_details(offer, slot, form, questions, raw, errors, *, status=200):
+def _render_details(offer, slot, form, questions, raw, errors, *, status=200, unasked=()):
     return render(
         "booking/details.html", "step", status=status, tenant=current_tenant, offer=offer, slot=slot, form=form,
-        **_question_context(offer.service, questions, raw, errors),
+        unasked=unasked, **_question_context(offer.service, questions, raw, errors),
     )
+
+
+def _unasked(questions: intake.Intake, raw: dict) -> list[str]:
+    """Questions the submitted answers made relevant that the form did not show, so nobody could
+    answer them (without JavaScript they are not shown live): they are asked before booking."""
+    if "shown" not in request.form:
+        return []
+    shown = set(request.form.getlist("shown"))
+    return [
+        key for key, state in questions.states(raw).items()
+        if state.visible and key not in shown and raw.get(key) in ("", [], None)
+    ]
 
 
 @bp.post("/services/<int:service_id>/book/questions")
@@ -228,15 +241,17 @@ def confirm(service_id: int):
     elif slot.seats_left is None and seats != 1:
         form.attendees.errors = [*form.attendees.errors, "This appointment is for one person."]
         form_ok = False
-    if not form_ok or errors:
+    unasked = _unasked(questions, raw)
+    if not form_ok or errors or unasked:
         if form.idempotency_key.errors:  # missing or mangled: a fresh one lets the corrected form go through
             form.idempotency_key.data = secrets.token_urlsafe(24)
-        return _render_details(offer, slot, form, questions, raw, errors, status=422)
+        return _render_details(offer, slot, form, questions, raw, errors, status=422, unasked=unasked)
     contact = booking.Contact(name=form.name.data.strip(), email=form.email.data, phone=form.phone.data or None)
     try:
+        signed_in = signed_in_customer()
         made = booking.book(
             db.session, offer.choice(wanted, seats), contact=contact, intake=questions, answers=answers,
-            idempotency_key=form.idempotency_key.data, now=utcnow(),
+            idempotency_key=form.idempotency_key.data, now=utcnow(), signed_in_customer_id=signed_in and signed_in.id,
         )
     except booking.BookingError as error:
         db.session.rollback()

@@ -1,3 +1,4 @@
+"""Forms of the dashboard."""
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length

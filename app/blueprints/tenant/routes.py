@@ -1,4 +1,5 @@
-from datetime import datetime, time, timedelta
+"""The dashboard: today's agenda, appointments and their messages, customers, providers, the team."""
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, url_for
@@ -7,6 +8,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from app import appointments
+from app.availability import local_day_bounds
 from app.blueprints.auth.guards import roles_required
 from app.blueprints.loading import get_or_404
 from app.blueprints.tenant import bp
@@ -27,8 +29,7 @@ def _own_calendar_only() -> int | None:
 def agenda():
     zone = ZoneInfo(current_tenant.timezone)
     today = datetime.now(zone).date()
-    starts = datetime.combine(today, time.min, tzinfo=zone)
-    ends = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    starts, ends = local_day_bounds(today, today, zone)  # right even where a clock change skips midnight
     items = appointments.day_agenda(starts, ends, provider_user_id=_own_calendar_only())
     return render("tenant/agenda.html", today=today, appointments=items)
 
@@ -101,12 +102,18 @@ def cancel_appointment(appointment_id: int):
 @bp.get("/customers/<int:customer_id>")
 def customer(customer_id: int):
     record = get_or_404(Customer, customer_id)
-    history = db.session.scalars(
+    query = (
         select(Appointment)
         .join(AppointmentParticipant, AppointmentParticipant.appointment_id == Appointment.id)
         .where(AppointmentParticipant.customer_id == record.id)
         .order_by(Appointment.starts_at.desc())
-    ).all()
+    )
+    if (own := _own_calendar_only()) is not None:
+        # A provider sees only the customers it sees, and only their appointments with it.
+        query = query.join(Provider, Provider.id == Appointment.provider_id).where(Provider.user_id == own)
+    history = db.session.scalars(query).all()
+    if own is not None and not history:
+        abort(404)
     return render("tenant/customer.html", customer=record, history=history)
 
 
