@@ -5,7 +5,7 @@ from app import availability, booking, calendar_files
 from app.blueprints.booking import bp, picker
 from app.blueprints.booking.calendar_links import google_calendar_link
 from app.blueprints.booking.forms import CancelForm, RescheduleForm
-from app.blueprints.booking.routes import parse_day, parse_instant
+from app.blueprints.booking.params import parse_day, parse_instant
 from app.extensions import db
 from app.models import AppointmentParticipant, utcnow
 from app.rendering import render, see_other

@@ -1,11 +1,12 @@
 """The booking flow: home, the slot picker, the details form with its intake questions, and confirming."""
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask import abort, request, url_for
 
 from app import availability, booking, intake
 from app.blueprints.booking import bp, picker
+from app.blueprints.booking.params import INSTANT_FORMAT, parse_day, parse_instant
 from app.blueprints.booking.account import signed_in_customer
 from app.blueprints.booking.calendar_links import google_calendar_link
 from app.blueprints.booking.forms import BookingForm
@@ -17,9 +18,6 @@ from app.models import Location, Service, utcnow
 from app.rendering import is_htmx, render, see_other
 from app.sites import current_tenant
 
-INSTANT_FORMAT = "%Y-%m-%dT%H:%MZ"
-# Days a customer could mean. Beyond them, zone conversions and week arithmetic overflow the calendar.
-PLAUSIBLE_DAYS = (date(1900, 1, 1), date(9000, 12, 31))
 
 
 @bp.get("/")
@@ -30,27 +28,6 @@ def home():
         locations=active_locations(),
         categories=services_by_category(),
     )
-
-
-def parse_instant(value: str | None) -> datetime | None:
-    """A slot key ("2026-03-29T09:15Z") as a UTC instant, or None when malformed."""
-    try:
-        instant = datetime.strptime(value or "", INSTANT_FORMAT).replace(tzinfo=timezone.utc)
-    except ValueError:
-        return None
-    return instant if PLAUSIBLE_DAYS[0] <= instant.date() <= PLAUSIBLE_DAYS[1] else None
-
-
-def parse_day(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        abort(400, description="That is not a date.")
-    if not PLAUSIBLE_DAYS[0] <= day <= PLAUSIBLE_DAYS[1]:
-        abort(400, description="That date is too far away.")
-    return day
 
 
 class Offer:
