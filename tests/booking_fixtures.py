@@ -41,12 +41,7 @@ def messages_stay_in_the_outbox(monkeypatch):
 
 def save(tenant, *rows):
     """Add and commit ``rows`` of ``tenant``; returns them refreshed (one row alone)."""
-    with tenant_context(tenant):
-        db.session.add_all(rows)
-        db.session.commit()
-        for row in rows:
-            db.session.refresh(row)
-    return rows[0] if len(rows) == 1 else rows
+    return factories.save(tenant, *rows)
 
 
 def add(*rows):

@@ -15,7 +15,8 @@ PASSWORD = "correct horse battery"
 _seq = count(1)
 
 
-def _save(tenant: Tenant, *rows):
+def save(tenant: Tenant, *rows):
+    """Add and commit ``rows`` of ``tenant``; returns them refreshed (one row alone)."""
     with tenant_context(tenant):
         db.session.add_all(rows)
         db.session.commit()
@@ -49,16 +50,16 @@ def user(tenant: Tenant | None, role: str = "owner", *, email: str | None = None
 
 def location(tenant: Tenant, **fields) -> Location:
     fields = {"name": f"Location {next(_seq)}", "address": "1 High Street", "timezone": "Europe/London"} | fields
-    return _save(tenant, Location(tenant_id=tenant.id, **fields))
+    return save(tenant, Location(tenant_id=tenant.id, **fields))
 
 
 def service(tenant: Tenant, **fields) -> Service:
     fields = {"name": f"Service {next(_seq)}", "duration_minutes": 30, "price": 4500} | fields
-    return _save(tenant, Service(tenant_id=tenant.id, **fields))
+    return save(tenant, Service(tenant_id=tenant.id, **fields))
 
 
 def provider(tenant: Tenant, *, location: Location | None = None, services=(), user: User | None = None, **fields) -> Provider:
-    record = _save(tenant, Provider(tenant_id=tenant.id, name=fields.pop("name", f"Provider {next(_seq)}"), user_id=user.id if user else None, **fields))
+    record = save(tenant, Provider(tenant_id=tenant.id, name=fields.pop("name", f"Provider {next(_seq)}"), user_id=user.id if user else None, **fields))
     links = [ProviderService(tenant_id=tenant.id, provider_id=record.id, service_id=s.id) for s in services]
     if location is not None:
         links.append(ProviderLocation(tenant_id=tenant.id, provider_id=record.id, location_id=location.id))
@@ -67,14 +68,14 @@ def provider(tenant: Tenant, *, location: Location | None = None, services=(), u
             for day in range(5)
         ]
     if links:
-        _save(tenant, *links)
+        save(tenant, *links)
     return record
 
 
 def customer(tenant: Tenant, **fields) -> Customer:
     n = next(_seq)
     fields = {"name": f"Customer {n}", "email": f"customer{n}@example.com"} | fields
-    return _save(tenant, Customer(tenant_id=tenant.id, **fields))
+    return save(tenant, Customer(tenant_id=tenant.id, **fields))
 
 
 def appointment(
@@ -83,7 +84,7 @@ def appointment(
 ) -> Appointment:
     starts_at = starts_at or datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=1)
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    record = _save(
+    record = save(
         tenant,
         Appointment(
             tenant_id=tenant.id, location_id=location.id, provider_id=provider.id, service_id=service.id,
@@ -93,7 +94,7 @@ def appointment(
             status=status, capacity=service.capacity, price=service.price, manage_token=secrets.token_urlsafe(32),
         ),
     )
-    _save(tenant, AppointmentParticipant(
+    save(tenant, AppointmentParticipant(
         tenant_id=tenant.id, appointment_id=record.id, customer_id=customer.id, manage_token=secrets.token_urlsafe(32),
     ))
     return record

@@ -19,14 +19,14 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from app import create_app, intake
+from app import intake
 from app.extensions import db
 from app.models import (
     Appointment, AppointmentParticipant, Customer, ProviderLocation, ProviderService, Service, WorkingHours,
 )
 from app.tenancy import tenant_context
 from tests import factories, services
-from tests.conftest import app_config, empty_all_tables
+from tests.conftest import running_app
 
 pytestmark = pytest.mark.postgres
 
@@ -46,13 +46,8 @@ def storm_app(database_url):
     """An app whose pool holds a connection for every concurrent request."""
     services.require("postgres")
     engine_options = {"pool_size": CLIENTS + 6, "max_overflow": 10, "pool_pre_ping": True, "pool_timeout": 60}
-    app = create_app(app_config(database_url, SQLALCHEMY_ENGINE_OPTIONS=engine_options))
-    with app.app_context():
+    with running_app(database_url, SQLALCHEMY_ENGINE_OPTIONS=engine_options) as app:
         yield app
-        db.session.remove()
-        empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
