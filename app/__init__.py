@@ -7,20 +7,22 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, errors, formatting, security, sites
+from app import errors, formatting, security, sites
+from app.config import DEFAULTS, finalise, from_environment
 from app.extensions import csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None) -> Flask:
+    """The application: defaults, then the environment, then ``config`` (tests pass settings here)."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.update(config.DEFAULTS)
-    app.config.update(config.from_environment())
-    if test_config:
-        app.config.update(test_config)
+    app.config.update(DEFAULTS)
+    app.config.update(from_environment())
+    if config:
+        app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
-    config.finalise(app)
+    finalise(app)
     if app.logger.level == logging.NOTSET:
         app.logger.setLevel(logging.INFO)  # deliveries and jobs report at INFO (emails print here without SMTP)
     if hops := app.config.get("TRUSTED_PROXY_HOPS"):

@@ -71,3 +71,10 @@ def set_status(tenant: Tenant, status: str, *, actor=None) -> Tenant:
         tenant.status = status
         audit.record(f"tenant.{'suspended' if status == 'suspended' else 'reactivated'}", tenant, actor=actor, tenant_id=tenant.id)
     return tenant
+
+
+def set_reminder_offsets(tenant: Tenant, offsets: list[int], *, actor=None) -> Tenant:
+    """When reminders go out, in minutes before each appointment; applies to bookings made or moved from now on."""
+    tenant.reminder_offsets = sorted(set(offsets), reverse=True)
+    audit.record("tenant.reminders_changed", tenant, actor=actor, tenant_id=tenant.id, offsets=tenant.reminder_offsets)
+    return tenant

@@ -304,3 +304,37 @@ def test_with_redis_the_request_enqueues_one_job_per_message_and_attempt(app, vi
         assert queue.count == 1
     finally:
         connection.flushdb()
+
+
+# --- practices set when reminders go out -----------------------------------------------------
+
+def test_owners_set_the_reminder_times_and_new_bookings_follow_them(visitor, clinic, smtp):
+    from tests import factories
+
+    owner = factories.user(clinic.tenant, "owner")
+    staff = visitor(clinic.host)
+    staff.sign_in(owner.email, factories.PASSWORD)
+    page = staff.get("/dashboard/settings/reminders").get_data(as_text=True)
+    assert 'value="24, 2"' in page
+
+    refused = staff.post("/dashboard/settings/reminders", {"hours": "48, soon"})
+    assert refused.status_code == 422
+    assert "“soon” is not a number of hours." in refused.get_data(as_text=True)
+    assert 'value="48, soon"' in refused.get_data(as_text=True)
+
+    assert staff.post("/dashboard/settings/reminders", {"hours": "48; 0.5"}).status_code == 303
+    assert rows(clinic.tenant, Tenant)[0].reminder_offsets == [2880, 30]
+    start = clinic.at(clinic.day(3), "10:00")
+    book(visitor, clinic, start)
+    reminders = rows(clinic.tenant, Notification, Notification.kind == "reminder")
+    assert sorted(r.scheduled_for for r in reminders) == [start - timedelta(hours=48), start - timedelta(minutes=30)]
+
+
+def test_front_desk_staff_cannot_change_reminder_times(visitor, clinic):
+    from tests import factories
+
+    desk = factories.user(clinic.tenant, "staff")
+    staff = visitor(clinic.host)
+    staff.sign_in(desk.email, factories.PASSWORD)
+    assert staff.post("/dashboard/settings/reminders", {"hours": "1"}).status_code == 403
+    assert rows(clinic.tenant, Tenant)[0].reminder_offsets == [1440, 120]

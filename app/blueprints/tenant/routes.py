@@ -2,17 +2,17 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app import appointments
+from app import appointments, tenants
 from app.availability import local_day_bounds
 from app.blueprints.auth.guards import roles_required
 from app.blueprints.loading import get_or_404
 from app.blueprints.tenant import bp
-from app.blueprints.tenant.forms import CancelAppointmentForm
+from app.blueprints.tenant.forms import CancelAppointmentForm, ReminderSettingsForm
 from app.extensions import db
 from app.models import Appointment, AppointmentParticipant, Customer, Notification, Provider, User, utcnow
 from app.notifications import outbox
@@ -127,3 +127,16 @@ def provider(provider_id: int):
 def team():
     users = db.session.scalars(select(User).order_by(User.role, User.name)).all()
     return render("tenant/team.html", users=users)
+
+
+@bp.route("/settings/reminders", methods=["GET", "POST"])
+@roles_required("owner", "admin")
+def reminder_settings():
+    form = ReminderSettingsForm(hours=", ".join(f"{m / 60:g}" for m in current_tenant.reminder_offsets))
+    if form.validate_on_submit():
+        tenants.set_reminder_offsets(current_tenant, form.offsets, actor=current_user)
+        db.session.commit()
+        flash("Reminder times saved.", "success")
+        return see_other(url_for("tenant.reminder_settings"))
+    status = 422 if request.method == "POST" else 200
+    return render("tenant/reminders.html", "reminders_form", status=status, form=form)
