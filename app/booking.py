@@ -168,27 +168,33 @@ def find_or_create_customer(session: Session, contact: Contact, *, tenant_id: in
     return customer, False
 
 
+def _calendar_for(session, choice: Choice, ignore_appointment_id: int | None) -> availability.Calendar:
+    day = choice.starts_at.astimezone(ZoneInfo(choice.location.timezone)).date()
+    return availability.load(
+        session, service=choice.service, location=choice.location, first_day=day, last_day=day,
+        provider_id=choice.provider_id, ignore_appointment_id=ignore_appointment_id,
+    )
+
+
+def offered_slot(session: Session, choice: Choice, *, now: datetime, ignore_appointment_id: int | None = None):
+    """The slot offered at ``choice.starts_at``; SlotNotOffered if it never was, SlotTaken if it is gone."""
+    calendar = _calendar_for(session, choice, ignore_appointment_id)
+    slot = calendar.slot_at(choice.starts_at, now)
+    if slot is not None:
+        return slot
+    if calendar.offered_when_free(choice.starts_at, now):
+        raise SlotTaken("Sorry — that time has just been taken.")
+    raise SlotNotOffered("That time is not offered. Please choose one of the times shown.")
+
+
 def _locked_slot(session, choice: Choice, now: datetime, ignore_appointment_id: int | None = None):
     """Lock the candidate providers, then return the fresh calendar and the slot at ``choice.starts_at``."""
-    day = choice.starts_at.astimezone(ZoneInfo(choice.location.timezone)).date()
-
-    def calendar():
-        return availability.load(
-            session, service=choice.service, location=choice.location, first_day=day, last_day=day,
-            provider_id=choice.provider_id, ignore_appointment_id=ignore_appointment_id,
-        )
-
-    before = calendar()
-    slot = before.slot_at(choice.starts_at, now)
-    if slot is None:
-        if not before.offered_when_free(choice.starts_at, now):
-            raise SlotNotOffered("That time is not offered. Please choose one of the times shown.")
-        raise SlotTaken("Sorry — that time has just been taken.")
+    slot = offered_slot(session, choice, now=now, ignore_appointment_id=ignore_appointment_id)
     locked = set(slot.provider_ids)
     session.execute(
         sa.select(Provider.id).where(Provider.id.in_(sorted(locked))).order_by(Provider.id).with_for_update()
     ).all()
-    fresh = calendar()  # read again inside the lock: a competitor may have committed meanwhile
+    fresh = _calendar_for(session, choice, ignore_appointment_id)  # again, inside the lock: a competitor may have committed
     slot = fresh.slot_at(choice.starts_at, now)
     # Only providers whose lock we hold may take the booking, and only with room for every seat asked.
     candidates = [pid for pid in (slot.provider_ids if slot else ()) if pid in locked]

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from flask import abort, request, url_for
 
-from app import availability, booking, intake
+from app import booking, intake
 from app.blueprints.booking import bp, picker
 from app.blueprints.booking.params import INSTANT_FORMAT, parse_day, parse_instant
 from app.blueprints.booking.account import signed_in_customer
@@ -131,18 +131,10 @@ def details(service_id: int):
 
 def _offered_slot(offer: Offer, wanted: datetime):
     """The slot at ``wanted``, or the BookingError explaining why there is none."""
-    now = utcnow()
-    day = picker.today_at(offer.location, wanted)
-    calendar = availability.load(
-        db.session, service=offer.service, location=offer.location, first_day=day, last_day=day,
-        provider_id=offer.provider_id,
-    )
-    slot = calendar.slot_at(wanted, now)
-    if slot is not None:
-        return slot
-    if calendar.offered_when_free(wanted, now):
-        return booking.SlotTaken("Sorry — that time has just been taken.")
-    return booking.SlotNotOffered("That time is not offered. Please choose one of the times shown.")
+    try:
+        return booking.offered_slot(db.session, offer.choice(wanted), now=utcnow())
+    except booking.BookingError as error:
+        return error
 
 
 def _question_context(service: Service, questions: intake.Intake, raw: dict, errors: dict) -> dict:
