@@ -43,7 +43,7 @@ def cancel(appointment: Appointment, *, reason: str, actor) -> Appointment:
     appointment.cancellation_reason = reason.strip() or None
     for booking in _active_bookings(appointment):
         notifications.cancel_reminders(db.session, booking)
-        notifications.about_booking(booking, "cancelled")
+        notifications.about_booking(db.session, booking, "cancelled")
     audit.record("appointment.cancelled", appointment, actor=actor, reason=reason)
     return appointment
 
@@ -54,6 +54,6 @@ def approve(appointment: Appointment, *, actor) -> Appointment:
         raise AppointmentError("Only a requested appointment can be approved.")
     appointment.status = "confirmed"
     for booking in _active_bookings(appointment):
-        notifications.about_booking(booking, "booking_approved")
+        notifications.about_booking(db.session, booking, "booking_approved")
     audit.record("appointment.approved", appointment, actor=actor)
     return appointment

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import availability, notifications
+from app.customer_accounts import customer_by_email
 from app.intake import Intake
 from app.models import (
     Appointment, AppointmentParameter, AppointmentParticipant, Customer, CustomerParameter, Provider, Service,
@@ -96,7 +97,7 @@ def book(
         if earlier is not None:
             return earlier
         raise SlotTaken("That time has just been taken.") from None
-    notifications.about_booking(booking, "booking_pending" if appointment.status == "pending" else "booking_confirmed")
+    notifications.about_booking(session, booking, "booking_pending" if appointment.status == "pending" else "booking_confirmed")
     notifications.schedule_reminders(session, booking, now=now)
     return booking
 
@@ -130,7 +131,7 @@ def reschedule(session: Session, booking: AppointmentParticipant, starts_at: dat
         raise SlotTaken("That time has just been taken.") from None
     booking.sequence += 1
     notifications.cancel_reminders(session, booking)
-    notifications.about_booking(booking, "rescheduled")
+    notifications.about_booking(session, booking, "rescheduled")
     notifications.schedule_reminders(session, booking, now=now)
     return booking
 
@@ -141,21 +142,32 @@ def cancel(session: Session, booking: AppointmentParticipant, *, reason: str, no
     booking.cancelled_at = now
     _cancel_if_empty(session, appointment, now, reason.strip() or None)
     notifications.cancel_reminders(session, booking)
-    notifications.about_booking(booking, "cancelled")
+    notifications.about_booking(session, booking, "cancelled")
     return booking
 
 
-def deadline(booking: AppointmentParticipant, policy: availability.Policy, action: str) -> datetime:
-    """The last moment ``action`` ("cancel" or "reschedule") is allowed online."""
-    cutoff = policy.cancel_cutoff if action == "cancel" else policy.reschedule_cutoff
-    return booking.appointment.starts_at - cutoff
+@dataclass(frozen=True)
+class Window:
+    """Until when the customer may make a change online, and whether they still may."""
+
+    deadline: datetime
+    open: bool
+
+
+def change_windows(session: Session, booking: AppointmentParticipant, *, now: datetime) -> dict[str, Window]:
+    """The "cancel" and "reschedule" windows of a booking, from its service's policy cutoffs."""
+    policy = availability.load_policy(session, booking.appointment.service_id)
+    active = not booking.is_cancelled and booking.appointment.status in ACTIVE_STATUSES
+    windows = {}
+    for action, cutoff in (("cancel", policy.cancel_cutoff), ("reschedule", policy.reschedule_cutoff)):
+        deadline = booking.appointment.starts_at - cutoff
+        windows[action] = Window(deadline, active and now <= deadline)
+    return windows
 
 
 def find_or_create_customer(session: Session, contact: Contact, *, tenant_id: int) -> tuple[Customer, bool]:
     """The tenant's customer with this email, and whether this call created it."""
-    # Emails arrive normalised to lower case; compare case-insensitively in case a stored one is not.
-    query = sa.select(Customer).where(sa.func.lower(Customer.email) == contact.email.lower()).order_by(Customer.id).limit(1)
-    customer = session.scalar(query)
+    customer = customer_by_email(session, contact.email)
     if customer is None:
         try:
             with session.begin_nested():
@@ -163,7 +175,7 @@ def find_or_create_customer(session: Session, contact: Contact, *, tenant_id: in
                 session.add(customer)
                 session.flush()
         except IntegrityError:  # created by a concurrent booking a moment ago
-            return session.scalar(query), False
+            return customer_by_email(session, contact.email), False
         return customer, True
     return customer, False
 
@@ -267,8 +279,7 @@ def _changeable(session, booking: AppointmentParticipant, now: datetime, action:
     appointment = booking.appointment
     if booking.is_cancelled or appointment.status not in ACTIVE_STATUSES:
         raise BookingError("This appointment is no longer active.")
-    policy = availability.load_policy(session, appointment.service_id)
-    if now > deadline(booking, policy, action):
+    if not change_windows(session, booking, now=now)[action].open:
         raise CutoffPassed(f"It is too close to the appointment to {action} online. Please call the practice.")
     return appointment
 

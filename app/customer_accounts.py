@@ -1,11 +1,13 @@
 """Customers signing in by emailed link: single-use, valid for 15 minutes, stored only as a hash."""
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app import notifications
 from app.models import Appointment, AppointmentParticipant, Customer, CustomerSignInToken
 
 LINK_LIFETIME = timedelta(minutes=15)
@@ -15,18 +17,28 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_link_token(session: Session, email: str, *, now: datetime) -> tuple[Customer, str] | None:
-    """A fresh sign-in token for the active customer with ``email``, or None if there is none."""
-    customer = session.scalar(
-        sa.select(Customer).where(sa.func.lower(Customer.email) == email.lower(), Customer.active).order_by(Customer.id).limit(1)
-    )
+def customer_by_email(session: Session, email: str, *, active_only: bool = False) -> Customer | None:
+    """The tenant's customer with this email. Emails arrive normalised to lower case; compare
+    case-insensitively in case a stored one is not."""
+    query = sa.select(Customer).where(sa.func.lower(Customer.email) == email.lower())
+    if active_only:
+        query = query.where(Customer.active)
+    return session.scalar(query.order_by(Customer.id).limit(1))
+
+
+def send_link(session: Session, email: str, *, now: datetime, link_for: Callable[[str], str]) -> None:
+    """Email the active customer with ``email`` a fresh sign-in link (``link_for(token)``), through
+    the outbox. An unknown address gets nothing, and the caller cannot tell the difference."""
+    customer = customer_by_email(session, email, active_only=True)
     if customer is None:
-        return None
+        return
     token = secrets.token_urlsafe(32)
     session.add(CustomerSignInToken(
         tenant_id=customer.tenant_id, customer_id=customer.id, token_hash=_digest(token), expires_at=now + LINK_LIFETIME,
     ))
-    return customer, token
+    notifications.queue(
+        session, tenant_id=customer.tenant_id, kind="magic_link", recipient=customer.email, link=link_for(token)
+    )
 
 
 def _usable(token: str, now: datetime):

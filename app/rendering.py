@@ -5,7 +5,7 @@ from jinja2_fragments.flask import render_block
 
 def is_htmx() -> bool:
     """An htmx request that wants a fragment. A history restore wants the whole page."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+    return sent_by_htmx() and request.headers.get("HX-History-Restore-Request") != "true"
 
 
 def render(template: str, block: str | None = None, *, status: int = 200, **context):
@@ -19,10 +19,17 @@ def render(template: str, block: str | None = None, *, status: int = 200, **cont
     return response
 
 
+def htmx_redirect(location: str, status: int = 200):
+    """Send htmx's whole window to ``location``: htmx ignores the headers of a 3xx answer."""
+    response = make_response("", status)
+    response.headers["HX-Redirect"] = location
+    return response
+
+
+def sent_by_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
 def see_other(location: str):
-    """After a successful POST: 303 for a plain request, HX-Redirect for htmx (which ignores 3xx headers)."""
-    if request.headers.get("HX-Request") == "true":
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = location
-        return response
-    return redirect(location, 303)
+    """After a successful POST: 303 for a plain request, HX-Redirect for htmx."""
+    return htmx_redirect(location) if sent_by_htmx() else redirect(location, 303)

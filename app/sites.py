@@ -6,6 +6,7 @@ from sqlalchemy import select
 from werkzeug.local import LocalProxy
 
 from app import tenancy
+from app.errors import render_error
 from app.extensions import db
 from app.models import Tenant
 
@@ -77,8 +78,6 @@ def _enter_site():
             return redirect(url_for("backoffice.index"))
         abort(404)
     if site.tenant is not None and not site.tenant.is_active:
-        from app.errors import render_error
-
         return render_error(503, "Temporarily unavailable", f"{site.tenant.name} is not taking bookings online right now.")
     return None
 

@@ -7,8 +7,8 @@ from jinja2 import BytecodeCache
 
 from app import create_app
 from app.extensions import db
-from tests import services
-from tests.clients import BASE_DOMAIN, Visitor
+from tests import factories, services
+from tests.clients import ADMIN_HOST, BASE_DOMAIN, Visitor
 
 TEST_SECRET = "test-secret-key"
 
@@ -128,6 +128,15 @@ def app(database_url):
 def visitor(app):
     """Make a browser-like visitor of one host: ``visitor("acme.sloty.test")``."""
     return lambda host: Visitor(app, host)
+
+
+@pytest.fixture
+def superadmin(app, visitor):
+    """A superadmin signed in on the backoffice host."""
+    factories.user(None, email="root@sloty.test")
+    member = visitor(ADMIN_HOST)
+    assert member.sign_in("root@sloty.test", factories.PASSWORD).status_code == 303
+    return member
 
 
 @pytest.fixture

@@ -243,7 +243,7 @@ def sms_gateway(app):
 
 def due_sms(clinic, booking, recipient="07911 123456"):
     with tenant_context(clinic.tenant):
-        row = outbox.queue(tenant_id=clinic.tenant.id, kind="reminder", channel="sms", recipient=recipient,
+        row = outbox.queue(db.session, tenant_id=clinic.tenant.id, kind="reminder", channel="sms", recipient=recipient,
                            appointment_id=booking.appointment_id, participant_id=booking.id, offset_minutes=5)
         db.session.commit()
         return row.id

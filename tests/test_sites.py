@@ -185,14 +185,6 @@ def test_check_slug_accepts_and_normalises_a_free_slug(acme, typed, slug):
 # The backoffice "new tenant" form
 
 
-@pytest.fixture
-def superadmin(app, visitor):
-    factories.user(None, email="root@sloty.test")
-    admin = visitor(ADMIN_HOST)
-    assert admin.sign_in("root@sloty.test", factories.PASSWORD).status_code == 303
-    return admin
-
-
 def new_tenant_form(**fields) -> dict:
     return {
         "name": "Brand New Clinic", "slug": "brand-new", "timezone": "Europe/Dublin", "currency": "EUR",

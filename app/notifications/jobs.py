@@ -71,17 +71,20 @@ def dispatch(session=None) -> None:
     pending = [n for n in outbox.take_pending(session) if n.status == "queued" and n.scheduled_for <= utcnow()]
     if not pending:
         return
-    jobs = [(n.tenant_id, n.id, n.attempts) for n in pending]
+    try:
+        _hand_over([(n.tenant_id, n.id, n.attempts) for n in pending])
+    except RedisError as error:
+        log.warning("Redis unavailable, %d message(s) left for the sweep: %s", len(pending), error)
+
+
+def _hand_over(rows: list[tuple[int, int, int]]) -> int:
+    """Enqueue each (tenant id, notification id, attempts), or without Redis send it now. How many went."""
     connection = redis_connection()
     if connection is None:
-        for tenant_id, notification_id, _ in jobs:
+        for tenant_id, notification_id, _ in rows:
             _send_inline(tenant_id, notification_id)
-        return
-    try:
-        for job in jobs:
-            enqueue(connection, *job)
-    except RedisError as error:
-        log.warning("Redis unavailable, %d message(s) left for the sweep: %s", len(jobs), error)
+        return len(rows)
+    return sum(enqueue(connection, *row) for row in rows)
 
 
 def _send_inline(tenant_id: int, notification_id: int) -> None:
@@ -106,12 +109,7 @@ def sweep(*, lease: timedelta | None = None) -> int:
         db.session.commit()
         due = outbox.due(db.session, now=now)
         db.session.commit()
-    connection = redis_connection()
-    if connection is None:
-        for tenant_id, notification_id, _ in due:
-            _send_inline(tenant_id, notification_id)
-        return len(due)
-    return sum(enqueue(connection, *row) for row in due)
+    return _hand_over(due)
 
 
 def run_worker(app: Flask, *, sweep_every: float, lease: timedelta | None = None, burst: bool = False) -> None:

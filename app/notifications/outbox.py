@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.extensions import db
 from app.models import AppointmentParticipant, Notification, Tenant, utcnow
 
 # Notifications added in this session that may need dispatching once it commits.
@@ -18,7 +17,7 @@ PENDING = "sloty_outbox_pending"
 
 
 def queue(
-    *, tenant_id: int, kind: str, recipient: str, appointment_id: int | None = None,
+    session: Session, *, tenant_id: int, kind: str, recipient: str, appointment_id: int | None = None,
     participant_id: int | None = None, channel: str = "email", scheduled_for: datetime | None = None,
     offset_minutes: int | None = None, **payload,
 ) -> Notification:
@@ -28,15 +27,15 @@ def queue(
         participant_id=participant_id, channel=channel, status="queued", scheduled_for=scheduled_for or utcnow(),
         offset_minutes=offset_minutes, payload=payload,
     )
-    db.session.add(notification)
-    db.session.info.setdefault(PENDING, []).append(notification)
+    session.add(notification)
+    session.info.setdefault(PENDING, []).append(notification)
     return notification
 
 
-def about_booking(booking: AppointmentParticipant, kind: str) -> Notification:
+def about_booking(session: Session, booking: AppointmentParticipant, kind: str) -> Notification:
     """Tell the booking's customer about it by email (``kind``: booking_confirmed, cancelled, …)."""
     return queue(
-        tenant_id=booking.tenant_id, kind=kind, recipient=booking.customer.email,
+        session, tenant_id=booking.tenant_id, kind=kind, recipient=booking.customer.email,
         appointment_id=booking.appointment_id, participant_id=booking.id,
     )
 
@@ -57,7 +56,7 @@ def schedule_reminders(session: Session, booking: AppointmentParticipant, *, now
             continue  # that reminder's moment has already passed
         for channel, recipient in channels:
             reminders.append(queue(
-                tenant_id=booking.tenant_id, kind="reminder", channel=channel, recipient=recipient,
+                session, tenant_id=booking.tenant_id, kind="reminder", channel=channel, recipient=recipient,
                 appointment_id=booking.appointment_id, participant_id=booking.id, scheduled_for=at,
                 offset_minutes=offset,
             ))
@@ -89,7 +88,7 @@ class NotRetryable(ValueError):
     pass
 
 
-def retry(notification: Notification, *, now: datetime) -> Notification:
+def retry(session: Session, notification: Notification, *, now: datetime) -> Notification:
     """Queue a failed message again, now."""
     if notification.status != "failed":
         raise NotRetryable("Only a failed message can be retried.")
@@ -97,7 +96,7 @@ def retry(notification: Notification, *, now: datetime) -> Notification:
     notification.scheduled_for = now
     notification.attempts = 0  # a fresh set of tries, with their backoff
     notification.last_error = None
-    db.session.info.setdefault(PENDING, []).append(notification)
+    session.info.setdefault(PENDING, []).append(notification)
     return notification
 
 

@@ -165,8 +165,3 @@ def texter(config):
         return HttpGatewaySMS(config["SMS_GATEWAY_URL"], config["SMS_GATEWAY_TOKEN"], config.get("SMS_FROM", "Sloty"))
     return LogSMS()
 
-
-__all__ = [
-    "HttpGatewaySMS", "LogMailer", "LogSMS", "PermanentFailure", "SMTPMailer", "TransientFailure", "e164",
-    "email_message", "fit", "mailer", "segments", "sender_address", "stable_message_id", "texter",
-]

@@ -1,20 +1,20 @@
 """Who may be signed in where: the session loader, the expired-session answer and role gates."""
 from functools import wraps
 
-from flask import abort, g, make_response, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db, login_manager
 from app.models import User
+from app.rendering import htmx_redirect, sent_by_htmx
 
 
 def _load_user(session_id: str) -> User | None:
     site = g.get("site")
     user_id, _, version = session_id.partition(".")
     if site is None or not (user_id.isdigit() and version.isdigit()):
-        # No site yet (a CSRF or rate-limit refusal comes before the host is resolved, and an
-        # unknown host has none): there is no tenant scope to look the user up in.
+        # No site (an unknown host's error page): there is no tenant scope to look the user up in.
         return None
     # On a tenant host the tenant scope makes other tenants' users invisible.
     user = db.session.scalar(select(User).where(User.id == int(user_id)))
@@ -27,11 +27,9 @@ def _load_user(session_id: str) -> User | None:
 
 def _unauthorized():
     target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
-    if request.headers.get("HX-Request") == "true":
+    if sent_by_htmx():
         # htmx would swap a sign-in page into a fragment; send the whole window instead.
-        response = make_response("", 401)
-        response.headers["HX-Redirect"] = target
-        return response
+        return htmx_redirect(target, 401)
     return redirect(target)
 
 

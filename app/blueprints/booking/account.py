@@ -5,10 +5,10 @@ from flask import flash, g, request, session, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app import customer_accounts, notifications
+from app import customer_accounts
 from app.blueprints.booking import bp
 from app.blueprints.booking.forms import ProfileForm, SignInLinkForm
-from app.contacts import ContactError, normalise_email, region_for_timezone
+from app.contacts import region_for_timezone
 from app.extensions import db
 from app.models import Customer, utcnow
 from app.rendering import render, see_other
@@ -40,19 +40,13 @@ def customer_required(view):
 def sign_in():
     form = SignInLinkForm()
     if form.validate_on_submit():
-        try:
-            email = normalise_email(form.email.data)
-        except ContactError as error:
-            form.email.errors.append(str(error))
-        else:
-            issued = customer_accounts.issue_link_token(db.session, email, now=utcnow())
-            if issued is not None:
-                customer, token = issued
-                link = url_for("booking.sign_in_link", token=token, _external=True)
-                notifications.queue(tenant_id=customer.tenant_id, kind="magic_link", recipient=customer.email, link=link)
-            db.session.commit()
-            # The same answer whether or not we know the address: no one learns who is a customer.
-            return render("booking/account/link_sent.html", "link_sent", tenant=current_tenant, email=email)
+        customer_accounts.send_link(
+            db.session, form.email.data, now=utcnow(),
+            link_for=lambda token: url_for("booking.sign_in_link", token=token, _external=True),
+        )
+        db.session.commit()
+        # The same answer whether or not we know the address: no one learns who is a customer.
+        return render("booking/account/link_sent.html", "link_sent", tenant=current_tenant, email=form.email.data)
     status = 422 if request.method == "POST" else 200
     return render("booking/account/sign_in.html", "sign_in_form", status=status, tenant=current_tenant, form=form)
 

@@ -49,6 +49,8 @@ class RescheduleForm(FlaskForm):
 class SignInLinkForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
 
+    validate_email = ContactFields.validate_email
+
 
 class ProfileForm(FlaskForm):
     phone_region: str | None = None

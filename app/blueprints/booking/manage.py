@@ -1,7 +1,7 @@
 """Managing a booking by its unguessable link: view, cancel, reschedule, add to calendar."""
 from flask import abort, current_app, flash, make_response, request, url_for
 
-from app import availability, booking, calendar_files
+from app import booking, calendar_files
 from app.blueprints.booking import bp, picker
 from app.blueprints.booking.calendar_links import google_calendar_link
 from app.blueprints.booking.forms import CancelForm, RescheduleForm
@@ -16,22 +16,11 @@ def _booking_or_404(token: str) -> AppointmentParticipant:
     return booking.by_manage_token(db.session, token) or abort(404)
 
 
-def _changes(made: AppointmentParticipant) -> dict:
-    """When cancelling and rescheduling stop being possible online, and whether they still are."""
-    policy = availability.load_policy(db.session, made.appointment.service_id)
-    active = not made.is_cancelled and made.appointment.is_active
-    now = utcnow()
-    return {
-        action: {"deadline": deadline, "open": active and now <= deadline}
-        for action in ("cancel", "reschedule")
-        for deadline in [booking.deadline(made, policy, action)]
-    }
-
-
 def _manage_page(made, *, status=200, cancel_form=None, problem=None):
     return render(
         "booking/manage.html", "step", status=status, tenant=current_tenant, booking=made,
-        appointment=made.appointment, changes=_changes(made), cancel_form=cancel_form or CancelForm(),
+        appointment=made.appointment, changes=booking.change_windows(db.session, made, now=utcnow()),
+        cancel_form=cancel_form or CancelForm(),
         google_link=google_calendar_link(made), problem=problem,
     )
 
@@ -71,7 +60,8 @@ def _reschedule_page(made, *, day=None, status=200, problem=None, alternatives=(
     now = utcnow()
     return render(
         "booking/reschedule.html", "step", status=status, tenant=current_tenant, booking=made,
-        appointment=made.appointment, changes=_changes(made), picker=_reschedule_picker(made, day, now),
+        appointment=made.appointment, changes=booking.change_windows(db.session, made, now=now),
+        picker=_reschedule_picker(made, day, now),
         form=RescheduleForm(), problem=problem, alternatives=alternatives,
     )
 

@@ -52,21 +52,21 @@ def build(session, *, service, location, locations, providers, provider_id, day:
     day = max(day or today, today)
     monday, sunday = availability.week_of(day)
 
-    def slots_between(first: date, last: date) -> list[Slot]:
+    def calendar(first: date, last: date) -> availability.Calendar:
         return availability.load(
             session, service=service, location=location, first_day=first, last_day=last,
             provider_id=provider_id, ignore_appointment_id=ignore_appointment_id,
-        ).slots(now)
+        )
 
-    slots = slots_between(max(monday, today), sunday)
+    this_week = calendar(max(monday, today), sunday)
+    slots = this_week.slots(now)
     per_day = availability.days_with_slots(slots)
     week = [(monday + timedelta(days=i), per_day.get(monday + timedelta(days=i), 0)) for i in range(7)]
     if per_day and not per_day.get(day) and day == today:
         day = min(per_day)
     next_available = None
     if not slots:
-        policy = availability.load_policy(session, service.id)
-        later = slots_between(sunday + timedelta(days=1), today + policy.horizon)
+        later = calendar(sunday + timedelta(days=1), today + this_week.policy.horizon).slots(now)
         next_available = later[0].local_start.date() if later else None
     return Picker(
         service=service, location=location, locations=locations, providers=providers, provider_id=provider_id,

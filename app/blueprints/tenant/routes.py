@@ -80,7 +80,7 @@ def retry_notification(notification_id: int):
     if message.appointment_id is None:
         abort(404)
     item = _visible_appointment(message.appointment_id)
-    return _button_action(item, lambda: outbox.retry(message, now=utcnow()), "The message will be sent again.")
+    return _button_action(item, lambda: outbox.retry(db.session, message, now=utcnow()), "The message will be sent again.")
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
