@@ -113,9 +113,15 @@ def test_a_link_from_one_practice_does_not_sign_in_at_another(clinic, elsewhere,
     visitor(clinic.host).post("/account/sign-in", {"email": "grace@example.com"})
     link = magic_link(clinic.tenant)
 
-    assert visitor("elsewhere.sloty.test").get(link).status_code == 404
-    assert visitor("elsewhere.sloty.test").post(link).status_code == 404
-    assert visitor(clinic.host).post(link).status_code == 303  # not spent by the attempts
+    stranger = visitor("elsewhere.sloty.test")
+    assert stranger.get(link).status_code == 404
+    refused = stranger.post(link)
+    assert refused.status_code == 404 and EXPIRED in text(html(refused))
+    assert redirect_path(stranger.get("/account")) == "/account/sign-in"  # nobody signed in there
+
+    owner = visitor(clinic.host)
+    assert redirect_path(owner.post(link)) == "/account"  # not spent by the attempts
+    assert "Hello, Grace Thompson" in text(html(owner.get("/account")))
 
 
 def test_a_session_from_one_practice_means_nothing_at_another(app, clinic, elsewhere, grace, visitor):
