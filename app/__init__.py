@@ -3,13 +3,12 @@ import logging
 import os
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import errors, formatting, security, sites
 from app.config import DEFAULTS, finalise, from_environment
-from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.core.database import db
+from app.extensions import csrf, limiter, login_manager, migrate
+from app.web import errors, formatting, security, sites, transaction
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -29,11 +28,12 @@ def create_app(config: dict | None = None) -> Flask:
         # Client addresses (rate limits, audit) and https links come from the proxy's headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from app import models  # noqa: F401  (registers every table)
+    from app.modules import tables  # noqa: F401  (registers every table)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, compare_type=True)
     login_manager.init_app(app)
+    transaction.init_app(app)
     # The host decides everything else: resolve it before CSRF checks and rate limits run.
     sites.init_app(app)
     csrf.init_app(app)
@@ -42,29 +42,14 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     formatting.init_app(app)
 
-    from app.blueprints import auth, backoffice, booking, tenant
     from app import cli
+    from app.blueprints import auth, backoffice, booking, dashboard
 
     auth.init_app(app)
-    app.after_request(_dispatch_notifications)
     app.register_blueprint(auth.bp)
     app.register_blueprint(booking.bp)
-    app.register_blueprint(tenant.bp, url_prefix="/dashboard")
+    app.register_blueprint(dashboard.bp, url_prefix="/dashboard")
     app.register_blueprint(backoffice.bp, url_prefix="/backoffice")
     cli.init_app(app)
     return app
 
-
-def _dispatch_notifications(response):
-    """The request has committed: send or enqueue the messages it created."""
-    from app.notifications import jobs
-
-    jobs.dispatch()
-    return response
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record):
-    # SQLite enforces foreign keys only when asked, per connection.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        dbapi_connection.execute("PRAGMA foreign_keys=ON")

@@ -4,9 +4,12 @@ from datetime import timedelta
 import click
 from flask import current_app
 
-from app import accounts, tenants
-from app.extensions import db
-from app.tenancy import all_tenants
+from app.core import clock
+from app.core.database import db
+from app.core.errors import DomainError
+from app.core.tenancy import all_tenants
+from app.core.transaction import unit_of_work
+from app.modules import accounts, tenants
 
 sloty = click.Group("sloty", help="Sloty administration commands.")
 
@@ -18,10 +21,10 @@ def _base_url(subdomain: str) -> str:
 @sloty.command("demo")
 def demo():
     """Create (once) the demo tenant, its data and a superadmin, and print how to sign in."""
-    from app.demo import seed_demo
+    from app.modules.demo.seed import seed_demo
 
-    summary = seed_demo()
-    db.session.commit()
+    with unit_of_work(db.session):
+        summary = seed_demo(db.session, now=clock.now())
     click.echo(("Created" if summary.created else "Already present:") + f" demo tenant “{summary.tenant_slug}”.")
     click.echo(f"  Booking site: {_base_url(summary.tenant_slug)}/")
     click.echo(f"  Dashboard:    {_base_url(summary.tenant_slug)}/dashboard")
@@ -38,10 +41,10 @@ def create_superadmin(email: str, name: str, password: str):
     """Create a platform superadmin, who signs in on the admin host only."""
     with all_tenants():
         try:
-            user = accounts.create_superadmin(email=email, name=name, password=password)
+            with unit_of_work(db.session):
+                user = accounts.create_superadmin(db.session, email=email, name=name, password=password)
         except accounts.AccountError as error:
             raise click.ClickException(str(error)) from None
-        db.session.commit()
     click.echo(f"Superadmin {user.email} created. Sign in at {_base_url('admin')}/login")
 
 
@@ -58,13 +61,13 @@ def create_tenant(slug, name, timezone, currency, owner_email, owner_name, owner
     if owner_email and not owner_password:
         owner_password = click.prompt("Owner password", hide_input=True, confirmation_prompt=True)
     try:
-        tenant = tenants.create_tenant(
-            slug=slug, name=name, timezone=timezone, currency=currency,
-            owner_email=owner_email, owner_name=owner_name, owner_password=owner_password,
-        )
-    except (tenants.TenantError, accounts.AccountError) as error:
+        with unit_of_work(db.session):
+            tenant = tenants.create_tenant(
+                db.session, slug=slug, name=name, timezone=timezone, currency=currency,
+                owner_email=owner_email, owner_name=owner_name, owner_password=owner_password, actor=None,
+            )
+    except DomainError as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(f"Tenant {tenant.name} created: {_base_url(tenant.slug)}/")
 
 
@@ -75,7 +78,7 @@ def create_tenant(slug, name, timezone, currency, owner_email, owner_name, owner
 @click.option("--burst", is_flag=True, help="Sweep once, then stop when the queue is empty (for tests and one-off runs).")
 def worker(sweep_every, lease, burst):
     """Run the notification worker: RQ jobs, retries, and the periodic sweep, in one process."""
-    from app.notifications import jobs
+    from app.modules.notifications import jobs
 
     jobs.run_worker(
         current_app._get_current_object(), sweep_every=sweep_every or current_app.config["SWEEP_INTERVAL_SECONDS"],
@@ -86,7 +89,7 @@ def worker(sweep_every, lease, burst):
 @sloty.command("send-due")
 def send_due():
     """Send (without Redis) or enqueue (with it) every notification whose time has come. Idempotent."""
-    from app.notifications import jobs
+    from app.modules.notifications import jobs
 
     count = jobs.sweep()
     click.echo(f"{count} notification(s) {'enqueued' if current_app.config.get('REDIS_URL') else 'sent'}.")

@@ -28,7 +28,8 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time as wall, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as wall
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -40,12 +41,12 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app import availability, create_app, tenants  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.models import (  # noqa: E402
-    Location, Provider, ProviderLocation, ProviderService, Service, WorkingHours,
-)
-from app.tenancy import all_tenants, tenant_context  # noqa: E402
+from app import create_app
+from app.core.database import db  # noqa: E402
+from app.core.tenancy import all_tenants, tenant_context  # noqa: E402
+from app.modules import availability, tenants  # noqa: E402
+from app.modules.catalogue.models import Location, Provider, ProviderLocation, ProviderService, Service  # noqa: E402
+from app.modules.schedules.models import WorkingHours  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/sloty_bench"
 ZONE = ZoneInfo("Europe/London")
@@ -133,7 +134,9 @@ def migrate(app) -> None:
 def seed_practice(app) -> Seeded:
     with app.app_context():
         with all_tenants():
-            tenant = tenants.create_tenant(slug=SLUG, name="Bench Clinic", timezone="Europe/London", currency="GBP")
+            tenant = tenants.create_tenant(
+                db.session, slug=SLUG, name="Bench Clinic", timezone="Europe/London", currency="GBP", actor=None
+            )
             db.session.commit()
         with tenant_context(tenant):
             location = Location(tenant_id=tenant.id, name="High Street", address="1 High Street", timezone=ZONE.key)

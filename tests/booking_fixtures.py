@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
-from app.notifications import jobs, outbox
-from app.models import (
-    BookingPolicy, Location, Notification, ParameterDefinition, ParameterOption, ParameterRule, Provider, ProviderLocation,
-    ProviderService, Service, ServiceCategory, ServiceParameter, WorkingHours,
-)
-from app.tenancy import tenant_context
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules.catalogue.models import Location, Provider, ProviderLocation, ProviderService, Service, ServiceCategory
+from app.modules.intake.models import ParameterDefinition, ParameterOption, ParameterRule, ServiceParameter
+from app.modules.notifications import jobs, outbox
+from app.modules.notifications.models import Notification
+from app.modules.schedules.models import BookingPolicy, WorkingHours
 from tests import factories
 from tests.clients import host_of
 
@@ -33,7 +33,7 @@ EVERY_DAY = range(7)
 def messages_stay_in_the_outbox(monkeypatch):
     """Without Redis, messages are sent in-process right after the request commits. Delivery has
     its own tests; here they stay queued, the rows the booking flow promises."""
-    monkeypatch.setattr(jobs, "dispatch", lambda session=None: outbox.take_pending(session or db.session))
+    monkeypatch.setattr(jobs, "dispatch", lambda session, now: outbox.take_committed(session, now=now))
 
 
 # Building a clinic

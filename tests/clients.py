@@ -1,6 +1,8 @@
 """A test visitor of one host that behaves like a browser: cookies, CSRF tokens, htmx headers."""
 import re
 
+from app.core.database import db
+
 BASE_DOMAIN = "sloty.test"
 ADMIN_HOST = f"admin.{BASE_DOMAIN}"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -20,6 +22,9 @@ class Visitor:
         self.host = host
 
     def _request(self, method: str, path: str, **kwargs):
+        # What the test built is saved before anyone can see it, and the test's own transaction ends,
+        # so its next read sees what this request commits (SQLite reads from a snapshot until then).
+        db.session.commit()
         with self.app.app_context():
             return self.client.open(path, method=method, base_url=f"http://{self.host}", **kwargs)
 

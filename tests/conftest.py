@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from jinja2 import BytecodeCache
 
 from app import create_app
-from app.extensions import db
+from app.core.database import db
 from tests import factories, services
 from tests.clients import ADMIN_HOST, BASE_DOMAIN, Visitor
 
@@ -60,14 +60,14 @@ def cheap_password_hashing():
     """Still argon2id, with the smallest cost: tests hash hundreds of passwords."""
     from argon2 import PasswordHasher
 
-    from app import accounts
+    from app.modules.accounts import users
 
-    production = accounts._hasher
-    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    accounts._decoy_hash.cache_clear()
+    production = users._hasher
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    users._decoy_hash.cache_clear()
     yield
-    accounts._hasher = production
-    accounts._decoy_hash.cache_clear()
+    users._hasher = production
+    users._decoy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")

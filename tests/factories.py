@@ -3,13 +3,15 @@ import secrets
 from datetime import datetime, time, timedelta, timezone
 from itertools import count
 
-from app import accounts, tenants
-from app.extensions import db
-from app.models import (
-    Appointment, AppointmentParticipant, Customer, Location, Provider, ProviderLocation,
-    ProviderService, Service, Tenant, User, WorkingHours,
-)
-from app.tenancy import all_tenants, tenant_context
+from app.core.database import db
+from app.core.tenancy import all_tenants, tenant_context
+from app.modules import accounts, tenants
+from app.modules.accounts.models import User
+from app.modules.appointments.models import Appointment, AppointmentParticipant
+from app.modules.catalogue.models import Location, Provider, ProviderLocation, ProviderService, Service
+from app.modules.customers.models import Customer
+from app.modules.schedules.models import WorkingHours
+from app.modules.tenants.models import Tenant
 
 PASSWORD = "correct horse battery"
 _seq = count(1)
@@ -27,7 +29,9 @@ def save(tenant: Tenant, *rows):
 
 def tenant(slug: str | None = None, **fields) -> Tenant:
     with all_tenants():
-        record = tenants.create_tenant(slug=slug or f"practice{next(_seq)}", name=fields.pop("name", "Test Practice"), **fields)
+        record = tenants.create_tenant(
+            db.session, slug=slug or f"practice{next(_seq)}", name=fields.pop("name", "Test Practice"), actor=None, **fields
+        )
         db.session.commit()
         db.session.refresh(record)
     return record
@@ -37,12 +41,12 @@ def user(tenant: Tenant | None, role: str = "owner", *, email: str | None = None
     email = email or f"{role}{next(_seq)}@example.com"
     if tenant is None:
         with all_tenants():
-            record = accounts.create_superadmin(email=email, name="Super Admin", password=password)
+            record = accounts.create_superadmin(db.session, email=email, name="Super Admin", password=password)
             db.session.commit()
             db.session.refresh(record)
         return record
     with tenant_context(tenant):
-        record = accounts.create_user(tenant, email=email, name=f"{role.title()} Person", password=password, role=role)
+        record = accounts.create_user(db.session, tenant, email=email, name=f"{role.title()} Person", password=password, role=role)
         db.session.commit()
         db.session.refresh(record)
     return record

@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 
 from app import config, create_app
 from app.blueprints.auth.routes import SIGN_IN_FAILED
-from app.extensions import db, limiter
-from app.models import Appointment, User
-from app.tenancy import all_tenants, tenant_context
+from app.core.database import db
+from app.core.tenancy import all_tenants, tenant_context
+from app.extensions import limiter
+from app.modules.accounts.models import User
+from app.modules.appointments.models import Appointment
 from tests import factories, services
 from tests.clients import ADMIN_HOST, Visitor, host_of
 from tests.conftest import app_config

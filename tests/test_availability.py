@@ -5,13 +5,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from app import availability
-from app.availability import Booked, Calendar, Policy, ProviderCalendar
-from app.extensions import db
-from app.models import (
-    Appointment, BookingPolicy, LocationClosure, ScheduleOverride, TimeOff, WorkingHours,
-)
-from app.tenancy import tenant_context
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules import availability
+from app.modules.appointments.models import Appointment
+from app.modules.availability.engine import Booked, Calendar, Policy, ProviderCalendar
+from app.modules.catalogue.models import LocationClosure
+from app.modules.schedules.models import BookingPolicy, ScheduleOverride, TimeOff, WorkingHours
 from tests import factories
 
 UTC = timezone.utc

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.availability import Calendar, Policy, ProviderCalendar, resolve
+from app.modules.availability.engine import Calendar, Policy, ProviderCalendar, resolve
 
 UTC = timezone.utc
 EVERY_15 = Policy(min_notice=timedelta(0), horizon=timedelta(days=3650), interval=timedelta(minutes=15))

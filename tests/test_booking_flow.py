@@ -7,18 +7,38 @@ from urllib.parse import urlencode
 import icalendar
 import pytest
 
-from app.availability import week_of
-from app.models import (
-    Appointment, AppointmentParameter, AppointmentParticipant, Customer, CustomerParameter, LocationClosure,
-    Notification,
-)
+from app.modules.appointments.models import Appointment, AppointmentParticipant
+from app.modules.availability.engine import week_of
+from app.modules.catalogue.models import LocationClosure
+from app.modules.customers.models import Customer
+from app.modules.intake.models import AppointmentParameter, CustomerParameter
+from app.modules.notifications.models import Notification
 from tests import factories
 from tests.booking_fixtures import (  # noqa: F401  (fixtures, used by name)
-    booked, clinic, elsewhere, messages_stay_in_the_outbox,
-)
-from tests.booking_fixtures import (
-    assert_page, assert_redirected, book, booked_token, changed_tables, details_url, field_error, filled_form,
-    form_fields, html, key, link_to, links, policy, query, rows, save, service_url, sign_in_customer, snapshot,
+    assert_page,
+    assert_redirected,
+    book,
+    booked,
+    booked_token,
+    changed_tables,
+    clinic,
+    details_url,
+    elsewhere,
+    field_error,
+    filled_form,
+    form_fields,
+    html,
+    key,
+    link_to,
+    links,
+    messages_stay_in_the_outbox,
+    policy,
+    query,
+    rows,
+    save,
+    service_url,
+    sign_in_customer,
+    snapshot,
     text,
 )
 

@@ -7,13 +7,28 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.models import Appointment, AppointmentParticipant, Notification
+from app.modules.appointments.models import Appointment, AppointmentParticipant
+from app.modules.notifications.models import Notification
 from tests.booking_fixtures import (  # noqa: F401  (fixtures, used by name)
-    booked, clinic, elsewhere, messages_stay_in_the_outbox,
-)
-from tests.booking_fixtures import (
-    assert_page, assert_redirected, book, booked_token, changed_tables, form_fields, html, key, link_to, links,
-    policy, rows, service_url, snapshot, text,
+    assert_page,
+    assert_redirected,
+    book,
+    booked,
+    booked_token,
+    changed_tables,
+    clinic,
+    elsewhere,
+    form_fields,
+    html,
+    key,
+    link_to,
+    links,
+    messages_stay_in_the_outbox,
+    policy,
+    rows,
+    service_url,
+    snapshot,
+    text,
 )
 
 HTMX = pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])

@@ -10,7 +10,8 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time as wall, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as wall
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -19,12 +20,13 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from app import intake
-from app.extensions import db
-from app.models import (
-    Appointment, AppointmentParticipant, Customer, ProviderLocation, ProviderService, Service, WorkingHours,
-)
-from app.tenancy import tenant_context
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules import intake
+from app.modules.appointments.models import Appointment, AppointmentParticipant
+from app.modules.catalogue.models import ProviderLocation, ProviderService, Service
+from app.modules.customers.models import Customer
+from app.modules.schedules.models import WorkingHours
 from tests import factories, services
 from tests.conftest import running_app
 

@@ -1,9 +1,14 @@
 """The ``flask sloty`` commands: demo data, superadmins and tenants."""
 import sqlalchemy as sa
 
-from app.extensions import db
-from app.models import Appointment, Customer, Location, Provider, Service, Tenant, User, WorkingHours
-from app.tenancy import all_tenants, tenant_context
+from app.core.database import db
+from app.core.tenancy import all_tenants, tenant_context
+from app.modules.accounts.models import User
+from app.modules.appointments.models import Appointment
+from app.modules.catalogue.models import Location, Provider, Service
+from app.modules.customers.models import Customer
+from app.modules.schedules.models import WorkingHours
+from app.modules.tenants.models import Tenant
 
 
 def counts() -> dict:

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from app import config, create_app
-from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.core.database import db
+from app.extensions import csrf, limiter, login_manager, migrate
 from tests import factories
 from tests.clients import host_of
 
@@ -134,8 +135,8 @@ def built(database):
 
 
 def test_the_four_blueprints_are_registered_under_their_prefixes(built):
-    assert set(built.blueprints) == {"auth", "booking", "tenant", "backoffice"}
-    prefixes = {"tenant": "/dashboard/", "backoffice": "/backoffice/"}
+    assert set(built.blueprints) == {"auth", "booking", "dashboard", "backoffice"}
+    prefixes = {"dashboard": "/dashboard/", "backoffice": "/backoffice/"}
     for rule in built.url_map.iter_rules():
         blueprint = rule.endpoint.partition(".")[0]
         if blueprint in prefixes:

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
-from app.models import Appointment, AppointmentParticipant, ProviderService, WorkingHours
-from app.models.appointment import ACTIVE_STATUSES, APPOINTMENT_STATUSES
-from app.tenancy import tenant_context
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules.appointments.models import ACTIVE_STATUSES, APPOINTMENT_STATUSES, Appointment, AppointmentParticipant
+from app.modules.catalogue.models import ProviderService
+from app.modules.schedules.models import WorkingHours
 from tests import factories, services
 
 INACTIVE_STATUSES = [status for status in APPOINTMENT_STATUSES if status not in ACTIVE_STATUSES]

@@ -5,16 +5,30 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
-from app.models import AppointmentParticipant, Customer, CustomerSignInToken, Notification, utcnow
-from app.tenancy import tenant_context
+from app.core import clock
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules.appointments.models import AppointmentParticipant
+from app.modules.customers.models import Customer, CustomerSignInToken
+from app.modules.notifications.models import Notification
 from tests import factories
 from tests.booking_fixtures import (  # noqa: F401  (fixtures, used by name)
-    booked, clinic, elsewhere, messages_stay_in_the_outbox,
-)
-from tests.booking_fixtures import (
-    assert_page, assert_redirected, changed_tables, form_fields, html, links, magic_link, redirect_path, rows,
-    sign_in_customer, snapshot, text,
+    assert_page,
+    assert_redirected,
+    booked,
+    changed_tables,
+    clinic,
+    elsewhere,
+    form_fields,
+    html,
+    links,
+    magic_link,
+    messages_stay_in_the_outbox,
+    redirect_path,
+    rows,
+    sign_in_customer,
+    snapshot,
+    text,
 )
 from tests.clients import Visitor
 
@@ -28,7 +42,7 @@ def grace(clinic, booked):
     customer = rows(clinic.tenant, Customer)[0]
     past = factories.appointment(
         clinic.tenant, location=clinic.london, provider=clinic.chloe, service=clinic.physio, customer=customer,
-        starts_at=(utcnow() - timedelta(days=10)).replace(second=0, microsecond=0), status="completed",
+        starts_at=(clock.now() - timedelta(days=10)).replace(second=0, microsecond=0), status="completed",
     )
     return customer, past
 
@@ -51,7 +65,7 @@ def test_sign_in_link_is_queued_for_a_known_email_and_works_once(clinic, grace, 
     assert [(n.recipient, n.channel) for n in sent] == [("grace@example.com", "email")]
     assert sent[0].payload["link"].startswith("http://riverside.sloty.test/account/sign-in/")
     token_row = rows(clinic.tenant, CustomerSignInToken)[0]
-    assert timedelta(minutes=14) < token_row.expires_at - utcnow() <= timedelta(minutes=15)
+    assert timedelta(minutes=14) < token_row.expires_at - clock.now() <= timedelta(minutes=15)
     assert magic_link(clinic.tenant).rsplit("/", 1)[1] not in token_row.token_hash  # only a hash is kept
 
     # Opening the link (as a mail scanner would) only shows a button: it spends nothing.
@@ -71,7 +85,7 @@ def test_an_expired_link_is_refused(clinic, grace, visitor):
     browser = visitor(clinic.host)
     browser.post("/account/sign-in", {"email": "grace@example.com"})
     with tenant_context(clinic.tenant):
-        db.session.execute(sa.update(CustomerSignInToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.execute(sa.update(CustomerSignInToken).values(expires_at=clock.now() - timedelta(seconds=1)))
         db.session.commit()
 
     response = browser.get(magic_link(clinic.tenant))

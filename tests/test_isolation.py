@@ -7,9 +7,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from app.extensions import db
-from app.models import Appointment, Customer, Location, Notification, Provider, Service, Tenant, User, utcnow
-from app.tenancy import tenant_context
+from app.core import clock
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules.accounts.models import User
+from app.modules.appointments.models import Appointment
+from app.modules.catalogue.models import Location, Provider, Service
+from app.modules.customers.models import Customer
+from app.modules.notifications.models import Notification
+from app.modules.tenants.models import Tenant
 from tests import factories
 from tests.clients import ADMIN_HOST, host_of
 
@@ -102,7 +108,7 @@ def full_practice(slug: str) -> dict:
         practice["notification"] = Notification(
             tenant_id=practice["tenant"].id, appointment_id=practice["appointment"].id, channel="email",
             kind="booking_confirmed", recipient=practice["customer"].email, status="failed",
-            scheduled_for=utcnow(), attempts=3, last_error="mailbox unavailable",
+            scheduled_for=clock.now(), attempts=3, last_error="mailbox unavailable",
         )
         db.session.add(practice["notification"])
         db.session.commit()
@@ -135,8 +141,8 @@ def secrets_of(practice) -> list[str]:
 
 def test_the_sweep_finds_the_routes_that_take_ids(app):
     endpoints = {rule.endpoint for rule, _ in id_rules(app)}
-    assert {"booking.service", "tenant.appointment", "tenant.cancel_appointment", "tenant.customer",
-            "tenant.provider", "backoffice.tenant", "backoffice.tenant_status"} <= endpoints
+    assert {"booking.service", "dashboard.appointment", "dashboard.cancel_appointment", "dashboard.customer",
+            "dashboard.provider", "backoffice.tenant", "backoffice.tenant_status"} <= endpoints
 
 
 def test_every_route_404s_for_another_tenants_ids_and_changes_nothing(app, alpha, bravo, alpha_owner):

@@ -10,7 +10,8 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
-from app.extensions import db, migrate
+from app.core.database import db
+from app.extensions import migrate
 from tests import services
 from tests.conftest import app_config
 

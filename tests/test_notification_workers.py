@@ -13,13 +13,25 @@ import pytest
 from rq import Queue, Worker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from app.models import Appointment, AppointmentParticipant, Notification, utcnow
-from app.notifications import jobs
+from app.core import clock
+from app.modules.appointments.models import Appointment, AppointmentParticipant
+from app.modules.notifications import jobs
+from app.modules.notifications.models import Notification
 from tests import services
 from tests.booking_fixtures import book, booked_token, clinic, rows  # noqa: F401
 from tests.workers import (
-    HoldingInbox, Processes, RedisServer, expected_message_id, message_ids, notifications, recipients,
-    seed_due_reminders, smtp_server, statuses, wait_for, worker_environment,
+    HoldingInbox,
+    Processes,
+    RedisServer,
+    expected_message_id,
+    message_ids,
+    notifications,
+    recipients,
+    seed_due_reminders,
+    smtp_server,
+    statuses,
+    wait_for,
+    worker_environment,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -183,11 +195,11 @@ def test_a_transient_smtp_failure_queues_the_message_again_later_and_schedules_a
 ):
     smtp.inbox.refuse_with = "451 Try again later"
     (notification_id,) = seed_due_reminders(1)
-    before = utcnow()
+    before = clock.now()
 
     processes(smtp, redis_server.url).run("worker", "--burst")
 
-    after = utcnow()
+    after = clock.now()
     (notification,) = notifications(notification_id)
     assert (notification.status, notification.attempts, notification.sent_at) == ("queued", 1, None)
     assert notification.last_error == "SMTP 451: Try again later"

@@ -10,10 +10,14 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from app.extensions import db
-from app.models import AppointmentParticipant, Customer, Notification, Tenant
-from app.notifications import delivery, jobs, outbox, transport
-from app.tenancy import tenant_context
+from app.core import clock
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules.appointments.models import AppointmentParticipant
+from app.modules.customers.models import Customer
+from app.modules.notifications import delivery, jobs, outbox, transport
+from app.modules.notifications.models import Notification
+from app.modules.tenants.models import Tenant
 from tests import services
 from tests.booking_fixtures import assert_redirected, clinic, filled_form, rows  # noqa: F401
 from tests.mail import SMTPServer, calendar_part
@@ -243,7 +247,7 @@ def sms_gateway(app):
 
 def due_sms(clinic, booking, recipient="07911 123456"):
     with tenant_context(clinic.tenant):
-        row = outbox.queue(db.session, tenant_id=clinic.tenant.id, kind="reminder", channel="sms", recipient=recipient,
+        row = outbox.queue(db.session, now=clock.now(), tenant_id=clinic.tenant.id, kind="reminder", channel="sms", recipient=recipient,
                            appointment_id=booking.appointment_id, participant_id=booking.id, offset_minutes=5)
         db.session.commit()
         return row.id

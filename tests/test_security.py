@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from app.extensions import db
-from app.models import Appointment
-from app.tenancy import tenant_context
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules.appointments.models import Appointment
 from tests import factories
 from tests.clients import ADMIN_HOST, CSRF_META
 

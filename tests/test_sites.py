@@ -4,11 +4,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app import tenants
-from app.extensions import db
-from app.models import Tenant, User
-from app.sites import RESERVED_SLUGS
-from app.tenancy import all_tenants
+from app.core.database import db
+from app.core.tenancy import all_tenants
+from app.modules import tenants
+from app.modules.accounts.models import User
+from app.modules.tenants.models import Tenant
+from app.web.sites import RESERVED_SLUGS
 from tests import factories
 from tests.clients import ADMIN_HOST
 
@@ -116,7 +117,7 @@ def test_the_backoffice_asks_for_sign_in(app, visitor):
 
 @pytest.mark.parametrize("path", ["/", "/services/1", "/login", "/dashboard/"])
 def test_a_suspended_tenant_is_temporarily_unavailable(acme, visitor, path):
-    tenants.set_status(acme["tenant"], "suspended")
+    tenants.set_status(db.session, acme["tenant"], "suspended", actor=None)
     db.session.commit()
     response = visitor(ACME).get(path)
     assert response.status_code == 503
@@ -158,7 +159,7 @@ def test_a_stale_session_cookie_on_an_address_with_no_practice_still_gets_the_40
 @pytest.mark.parametrize("slug", ["www", "admin", "api", "static", " WWW "])
 def test_check_slug_refuses_reserved_words(app, slug):
     with pytest.raises(tenants.TenantError, match="is reserved") as refused:
-        tenants.check_slug(slug)
+        tenants.check_slug(db.session, slug)
     assert refused.value.field == "slug"
 
 
@@ -167,19 +168,19 @@ def test_check_slug_refuses_reserved_words(app, slug):
 )
 def test_check_slug_refuses_bad_formats(app, slug):
     with pytest.raises(tenants.TenantError, match="lowercase letters, digits and dashes") as refused:
-        tenants.check_slug(slug)
+        tenants.check_slug(db.session, slug)
     assert refused.value.field == "slug"
 
 
 def test_check_slug_refuses_a_taken_slug(acme):
     with pytest.raises(tenants.TenantError, match="“acme” is already taken") as refused:
-        tenants.check_slug("ACME")
+        tenants.check_slug(db.session, "ACME")
     assert refused.value.field == "slug"
 
 
 @pytest.mark.parametrize(("typed", "slug"), [("  Acme-Dental ", "acme-dental"), ("a", "a"), ("x" * 63, "x" * 63), ("24-7", "24-7")])
 def test_check_slug_accepts_and_normalises_a_free_slug(acme, typed, slug):
-    assert tenants.check_slug(typed) == slug
+    assert tenants.check_slug(db.session, typed) == slug
 
 
 # The backoffice "new tenant" form

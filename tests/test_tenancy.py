@@ -6,13 +6,19 @@ from sqlalchemy import delete, event, func, select, text, true, update
 from sqlalchemy.orm import aliased
 from werkzeug.exceptions import NotFound
 
-from app.blueprints.loading import get_or_404
-from app.extensions import db
-from app.models import (
-    Appointment, AppointmentParticipant, AuditEvent, BookingPolicy, Customer, Location, Provider,
-    ProviderLocation, ProviderService, Service, Tenant, TenantOwned, User, WorkingHours,
-)
-from app.tenancy import TenantScopeError, all_tenants, current_tenant_id, scoped_get, tenant_context
+from app.core.database import db
+from app.core.records import TenantOwned
+from app.core.tenancy import TenantScopeError, all_tenants, current_tenant_id, scoped_get, tenant_context
+from app.modules import tables  # noqa: F401  (registers every model, so the sweep sees every table)
+from app.modules.accounts.models import User
+from app.modules.appointments.models import Appointment, AppointmentParticipant
+from app.modules.audit.models import AuditEvent
+from app.modules.catalogue.models import Location, Provider, ProviderLocation, ProviderService, Service
+from app.modules.customers.models import Customer
+from app.modules.schedules.models import BookingPolicy, WorkingHours
+from app.modules.tenants.models import Tenant
+from app.web.loading import get_or_404
+
 from tests import factories
 
 TENANT_OWNED = sorted(

@@ -18,9 +18,12 @@ import sqlalchemy as sa
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.extensions import db
-from app.models import Appointment, AppointmentParticipant, Customer, Notification, utcnow
-from app.tenancy import all_tenants, tenant_context
+from app.core import clock
+from app.core.database import db
+from app.core.tenancy import all_tenants, tenant_context
+from app.modules.appointments.models import Appointment, AppointmentParticipant
+from app.modules.customers.models import Customer
+from app.modules.notifications.models import Notification
 from tests import factories, services
 from tests.mail import Inbox, SMTPServer, free_port
 
@@ -245,7 +248,7 @@ def seed_due_reminders(count: int) -> dict[int, str]:
     location = factories.location(tenant)
     service = factories.service(tenant, duration_minutes=30)
     provider = factories.provider(tenant, location=location, services=[service])
-    now = utcnow().replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     first = now + timedelta(days=2)
     with tenant_context(tenant):
         customer_ids = db.session.scalars(sa.insert(Customer).returning(Customer.id), [

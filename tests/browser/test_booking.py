@@ -9,10 +9,13 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from app.demo import seed_demo
-from app.extensions import db
-from app.models import AppointmentParticipant, ProviderLocation, WorkingHours
-from app.tenancy import tenant_context
+from app.core import clock
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules.appointments.models import AppointmentParticipant
+from app.modules.catalogue.models import ProviderLocation
+from app.modules.demo.seed import seed_demo
+from app.modules.schedules.models import WorkingHours
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -22,7 +25,7 @@ LONDON = ZoneInfo("Europe/London")
 
 @pytest.fixture
 def demo(app):
-    seed_demo()
+    seed_demo(db.session, now=clock.now())
     db.session.commit()
 
 

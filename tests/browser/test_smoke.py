@@ -4,15 +4,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.demo import seed_demo
-from app.extensions import db
+from app.core import clock
+from app.core.database import db
+from app.modules.demo.seed import seed_demo
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def demo(app):
-    summary = seed_demo()
+    summary = seed_demo(db.session, now=clock.now())
     db.session.commit()
     return summary
 

@@ -5,9 +5,10 @@ from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.extensions import db, login_manager
-from app.models import User
-from app.rendering import htmx_redirect, sent_by_htmx
+from app.core.database import db
+from app.extensions import login_manager
+from app.modules.accounts.models import User
+from app.web.rendering import htmx_redirect, sent_by_htmx
 
 
 def _load_user(session_id: str) -> User | None:

@@ -4,18 +4,20 @@ from urllib.parse import urlsplit
 from flask import current_app, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app import accounts, audit
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import SignInForm
-from app.extensions import db, limiter
-from app.rendering import render, see_other
-from app.sites import current_site
+from app.core import clock
+from app.core.database import db
+from app.extensions import limiter
+from app.modules import accounts, audit
+from app.web.rendering import render, see_other
+from app.web.sites import current_site
 
 SIGN_IN_FAILED = "That email and password do not match an account here."
 
 
 def _home() -> str:
-    return url_for("backoffice.index" if current_site.is_backoffice else "tenant.agenda")
+    return url_for("backoffice.index" if current_site.is_backoffice else "dashboard.agenda")
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -37,12 +39,13 @@ def _failed_sign_in(response) -> bool:
 def login():
     form = SignInForm(next=request.args.get("next"))
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data, superadmin=current_site.is_backoffice)
+        user = accounts.authenticate(
+            db.session, form.email.data, form.password.data, superadmin=current_site.is_backoffice, now=clock.now()
+        )
         if user is not None:
             session.clear()  # a fresh session: nothing from before sign-in carries over
             login_user(user)
-            audit.record("user.signed_in", user, actor=user, ip=request.remote_addr)
-            db.session.commit()
+            audit.record(db.session, "user.signed_in", user, actor=user, ip=request.remote_addr)
             return see_other(_safe_next(form.next.data) or _home())
         form.form_errors.append(SIGN_IN_FAILED)
     status = 422 if request.method == "POST" else 200
@@ -53,7 +56,6 @@ def login():
 @login_required
 def logout():
     accounts.end_all_sessions(current_user._get_current_object())
-    db.session.commit()
     logout_user()
     session.clear()
     return see_other(url_for("auth.login"))

@@ -5,14 +5,15 @@ from flask import flash, g, request, session, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app import customer_accounts
 from app.blueprints.booking import bp
 from app.blueprints.booking.forms import ProfileForm, SignInLinkForm
-from app.contacts import region_for_timezone
-from app.extensions import db
-from app.models import Customer, utcnow
-from app.rendering import render, see_other
-from app.sites import current_tenant
+from app.core import clock
+from app.core.database import db
+from app.modules.customers import directory, sign_in_links
+from app.modules.customers.contacts import region_for_timezone
+from app.modules.customers.models import Customer
+from app.web.rendering import render, see_other
+from app.web.sites import current_tenant
 
 SESSION_KEY = "customer_id"
 
@@ -40,11 +41,10 @@ def customer_required(view):
 def sign_in():
     form = SignInLinkForm()
     if form.validate_on_submit():
-        customer_accounts.send_link(
-            db.session, form.email.data, now=utcnow(),
+        sign_in_links.send_link(
+            db.session, form.email.data, now=clock.now(),
             link_for=lambda token: url_for("booking.sign_in_link", token=token, _external=True),
         )
-        db.session.commit()
         # The same answer whether or not we know the address: no one learns who is a customer.
         return render("booking/account/link_sent.html", "link_sent", tenant=current_tenant, email=form.email.data)
     status = 422 if request.method == "POST" else 200
@@ -61,18 +61,16 @@ def _link_expired():
 @bp.get("/account/sign-in/<token>")
 def sign_in_link(token: str):
     """Opening the link only shows a button: mail scanners that fetch links must not spend it."""
-    if not customer_accounts.is_valid(db.session, token, now=utcnow()):
+    if not sign_in_links.is_valid(db.session, token, now=clock.now()):
         return _link_expired()
     return render("booking/account/redeem.html", tenant=current_tenant, token=token, form=FlaskForm())
 
 
 @bp.post("/account/sign-in/<token>")
 def redeem_link(token: str):
-    customer = customer_accounts.redeem(db.session, token, now=utcnow())
+    customer = sign_in_links.redeem(db.session, token, now=clock.now())
     if customer is None:
-        db.session.rollback()
         return _link_expired()
-    db.session.commit()
     session.clear()
     session[SESSION_KEY] = customer.id
     return see_other(url_for("booking.account"))
@@ -87,7 +85,7 @@ def sign_out():
 @bp.get("/account")
 @customer_required
 def account():
-    upcoming, past = customer_accounts.bookings_of(db.session, g.customer, now=utcnow())
+    upcoming, past = directory.bookings_of(db.session, g.customer, now=clock.now())
     return render("booking/account/appointments.html", tenant=current_tenant, customer=g.customer, upcoming=upcoming, past=past)
 
 
@@ -98,11 +96,10 @@ def profile():
     form = ProfileForm(obj=customer)
     form.phone_region = region_for_timezone(current_tenant.timezone)
     if form.validate_on_submit():
-        customer.name = form.name.data.strip()
-        customer.phone = form.phone.data or None
-        customer.email_consent = form.email_consent.data
-        customer.sms_consent = form.sms_consent.data
-        db.session.commit()
+        directory.update_profile(
+            customer, name=form.name.data, phone=form.phone.data, email_consent=form.email_consent.data,
+            sms_consent=form.sms_consent.data,
+        )
         flash("Your details are saved.", "success")
         return see_other(url_for("booking.profile"))
     status = 422 if request.method == "POST" else 200

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from app.contacts import ContactError, normalise_email, normalise_phone
+from app.modules.customers.contacts import ContactError, normalise_email, normalise_phone
 
 
 class ContactFields:

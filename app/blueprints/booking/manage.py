@@ -1,15 +1,15 @@
 """Managing a booking by its unguessable link: view, cancel, reschedule, add to calendar."""
 from flask import abort, current_app, flash, make_response, request, url_for
 
-from app import booking, calendar_files
 from app.blueprints.booking import bp, picker
-from app.blueprints.booking.calendar_links import google_calendar_link
 from app.blueprints.booking.forms import CancelForm, RescheduleForm
 from app.blueprints.booking.params import parse_day, parse_instant
-from app.extensions import db
-from app.models import AppointmentParticipant, utcnow
-from app.rendering import render, see_other
-from app.sites import current_tenant
+from app.core import clock
+from app.core.database import db
+from app.modules.appointments import booking, exports
+from app.modules.appointments.models import AppointmentParticipant
+from app.web.rendering import render, see_other
+from app.web.sites import current_tenant
 
 
 def _booking_or_404(token: str) -> AppointmentParticipant:
@@ -18,10 +18,10 @@ def _booking_or_404(token: str) -> AppointmentParticipant:
 
 def _manage_page(made, *, status=200, cancel_form=None, problem=None):
     return render(
-        "booking/manage.html", "step", status=status, tenant=current_tenant, booking=made,
-        appointment=made.appointment, changes=booking.change_windows(db.session, made, now=utcnow()),
+        "booking/manage/manage.html", "step", status=status, tenant=current_tenant, booking=made,
+        appointment=made.appointment, changes=booking.change_windows(db.session, made, now=clock.now()),
         cancel_form=cancel_form or CancelForm(),
-        google_link=google_calendar_link(made), problem=problem,
+        google_link=calendar_link(made), problem=problem,
     )
 
 
@@ -37,11 +37,9 @@ def cancel(token: str):
     if not form.validate():
         return _manage_page(made, status=422, cancel_form=form)
     try:
-        booking.cancel(db.session, made, reason=form.reason.data or "", now=utcnow())
+        booking.cancel(db.session, made, reason=form.reason.data or "", now=clock.now())
     except booking.BookingError as error:
-        db.session.rollback()
         return _manage_page(made, status=422, cancel_form=form, problem=str(error))
-    db.session.commit()
     flash("Your appointment is cancelled.", "success")
     return see_other(url_for("booking.manage", token=token))
 
@@ -57,9 +55,9 @@ def _reschedule_picker(made, day, now):
 
 
 def _reschedule_page(made, *, day=None, status=200, problem=None, alternatives=()):
-    now = utcnow()
+    now = clock.now()
     return render(
-        "booking/reschedule.html", "step", status=status, tenant=current_tenant, booking=made,
+        "booking/manage/reschedule.html", "step", status=status, tenant=current_tenant, booking=made,
         appointment=made.appointment, changes=booking.change_windows(db.session, made, now=now),
         picker=_reschedule_picker(made, day, now),
         form=RescheduleForm(), problem=problem, alternatives=alternatives,
@@ -79,26 +77,31 @@ def reschedule_to(token: str):
     if wanted is None:
         return _reschedule_page(made, status=422, problem="Please choose one of the times shown.")
     try:
-        booking.reschedule(db.session, made, wanted, now=utcnow())
-    except booking.BookingError as error:
-        db.session.rollback()
-        made = _booking_or_404(token)
+        booking.reschedule(db.session, made, wanted, now=clock.now())
+    except booking.BookingError as error:  # nothing was changed: the failed move rolled back to its savepoint
         day = picker.today_at(made.appointment.location, wanted)
-        choosing = _reschedule_picker(made, day, utcnow())
+        choosing = _reschedule_picker(made, day, clock.now())
         status = 409 if isinstance(error, booking.SlotTaken) else 422
         return _reschedule_page(
             made, day=day, status=status, problem=str(error), alternatives=picker.nearest(choosing.slots, wanted)
         )
-    db.session.commit()
     flash("Your appointment has been moved.", "success")
     return see_other(url_for("booking.manage", token=token))
+
+
+def calendar_link(made: AppointmentParticipant) -> str:
+    """The "add to Google Calendar" link of a booking, pointing back at its manage page."""
+    manage_url = url_for("booking.manage", token=made.manage_token, _external=True)
+    return exports.google_calendar_link(made, practice=current_tenant.name, manage_url=manage_url)
 
 
 @bp.get("/bookings/<token>/calendar.ics")
 def calendar_file(token: str):
     made = _booking_or_404(token)
-    body = calendar_files.invitation(
-        made, organizer=current_tenant.name, organizer_email=current_app.config["MAIL_FROM"], manage_url=url_for("booking.manage", token=token, _external=True))
+    body = exports.invitation(
+        made, organizer=current_tenant.name, organizer_email=current_app.config["MAIL_FROM"],
+        manage_url=url_for("booking.manage", token=token, _external=True), now=clock.now(),
+    )
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="appointment.ics"'

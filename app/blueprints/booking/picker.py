@@ -3,8 +3,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app import availability
-from app.availability import Slot
+from app.modules import availability
+from app.modules.availability.engine import Slot
 
 ALTERNATIVES = 4
 

@@ -1,0 +1,9 @@
+"""The tenant dashboard, where a practice's staff run their calendars."""
+from flask import Blueprint
+
+from app.blueprints.auth.guards import require_roles
+
+bp = Blueprint("dashboard", __name__)
+bp.before_request(require_roles("owner", "admin", "staff", "provider"))
+
+from app.blueprints.dashboard import agenda, appointments, customers, settings, team  # noqa: E402,F401

@@ -1,0 +1,20 @@
+"""Today's agenda: the practice's appointments of the day, or a provider's own."""
+from zoneinfo import ZoneInfo
+
+from app.blueprints.dashboard import bp
+from app.blueprints.dashboard.access import own_calendar_only
+from app.core import clock
+from app.core.database import db
+from app.modules.appointments import calendars
+from app.modules.availability import local_day_bounds
+from app.web.rendering import render
+from app.web.sites import current_tenant
+
+
+@bp.get("/")
+def agenda():
+    zone = ZoneInfo(current_tenant.timezone)
+    today = clock.today_in(current_tenant.timezone)
+    starts, ends = local_day_bounds(today, today, zone)  # right even where a clock change skips midnight
+    items = calendars.day_agenda(db.session, starts, ends, provider_user_id=own_calendar_only())
+    return render("dashboard/agenda/today.html", today=today, appointments=items)

@@ -1,0 +1,67 @@
+"""Accounts: tenant staff and platform superadmins."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.database import db
+from app.core.records import TenantOwned, UTCDateTime, enum, tenant_table_args
+
+ROLES = ("superadmin", "owner", "admin", "staff", "provider")
+TENANT_ROLES = ROLES[1:]
+
+
+class User(TenantOwned, db.Model):
+    """A person who signs in. Superadmins belong to no tenant; everyone else to exactly one."""
+
+    __tablename__ = "users"
+    __table_args__ = tenant_table_args(
+        "users",
+        extra=(
+            sa.UniqueConstraint("tenant_id", "email", name="uq_users_tenant_id_email"),
+            sa.Index(
+                "uq_users_superadmin_email",
+                "email",
+                unique=True,
+                postgresql_where=sa.text("tenant_id IS NULL"),
+                sqlite_where=sa.text("tenant_id IS NULL"),
+            ),
+            sa.CheckConstraint(
+                "(role = 'superadmin') = (tenant_id IS NULL)", name="superadmin_has_no_tenant"
+            ),
+        ),
+    )
+
+    tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tenants.id"), nullable=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(enum(*ROLES, name="user_role"))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the session's identity: raising it signs every session of this user out.
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Flask-Login protocol.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def is_superadmin(self) -> bool:
+        return self.role == "superadmin"
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

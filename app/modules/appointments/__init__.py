@@ -1,0 +1,1 @@
+"""Appointments: the model, booking (race-free), the staff lifecycle, calendars and exports."""

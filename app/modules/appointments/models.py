@@ -1,0 +1,122 @@
+"""Appointments and who attends them."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.database import db
+from app.core.records import TenantOwned, UTCDateTime, enum, tenant_table_args
+
+APPOINTMENT_STATUSES = ("pending", "confirmed", "checked_in", "completed", "cancelled", "no_show")
+# Statuses that hold the provider's time; the exclusion constraint covers exactly these.
+ACTIVE_STATUSES = ("pending", "confirmed", "checked_in")
+SOURCES = ("online", "staff")
+PARTICIPANT_ROLES = ("attendee", "guardian")
+
+NO_OVERLAP = postgresql.ExcludeConstraint(
+    ("tenant_id", "="),
+    ("provider_id", "="),
+    (sa.func.tstzrange(sa.column("blocked_from"), sa.column("blocked_until"), "[)"), "&&"),
+    name="ex_appointments_no_overlap",
+    using="gist",
+    where=sa.text("status IN ('pending', 'confirmed', 'checked_in')"),
+).ddl_if(dialect="postgresql")
+
+
+class Appointment(TenantOwned, db.Model):
+    """A booked time of one provider for one service at one location.
+
+    ``blocked_from``/``blocked_until`` are the start and end widened by the
+    service's buffers; they are what may not overlap.
+    """
+
+    __tablename__ = "appointments"
+    __table_args__ = tenant_table_args(
+        "appointments",
+        ("location_id", "locations"),
+        ("provider_id", "providers"),
+        ("service_id", "services"),
+        extra=(
+            sa.UniqueConstraint("manage_token", name="uq_appointments_manage_token"),
+            sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_appointments_tenant_id_idempotency_key"),
+            sa.Index("ix_appointments_tenant_id_provider_id_starts_at", "tenant_id", "provider_id", "starts_at"),
+            sa.Index("ix_appointments_tenant_id_starts_at", "tenant_id", "starts_at"),
+            sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+            sa.CheckConstraint(
+                "blocked_from <= starts_at AND blocked_until >= ends_at", name="buffers_enclose_time"
+            ),
+            sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
+            sa.CheckConstraint("price >= 0", name="price_not_negative"),
+            NO_OVERLAP,
+        ),
+    )
+
+    location_id: Mapped[int]
+    provider_id: Mapped[int]
+    service_id: Mapped[int]
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(enum(*APPOINTMENT_STATUSES, name="appointment_status"))
+    capacity: Mapped[int] = mapped_column(default=1)
+    price: Mapped[int] = mapped_column(default=0)
+    public_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    internal_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    source: Mapped[str] = mapped_column(enum(*SOURCES, name="appointment_source"), default="online")
+    manage_token: Mapped[str] = mapped_column(sa.String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    cancellation_reason: Mapped[str | None] = mapped_column(sa.Text)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    location = relationship("Location", primaryjoin="Location.id == foreign(Appointment.location_id)")
+    provider = relationship("Provider", primaryjoin="Provider.id == foreign(Appointment.provider_id)")
+    service = relationship("Service", primaryjoin="Service.id == foreign(Appointment.service_id)")
+    participants: Mapped[list["AppointmentParticipant"]] = relationship(
+        primaryjoin="Appointment.id == foreign(AppointmentParticipant.appointment_id)",
+        back_populates="appointment",
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class AppointmentParticipant(TenantOwned, db.Model):
+    """A customer's booking of an appointment; a group session has several. One customer may book
+    a group session more than once (say, another place for a friend): each booking stands alone."""
+
+    __tablename__ = "appointment_participants"
+    __table_args__ = tenant_table_args(
+        "appointment_participants",
+        ("appointment_id", "appointments"),
+        ("customer_id", "customers"),
+        extra=(
+            sa.UniqueConstraint("manage_token", name="uq_appointment_participants_manage_token"),
+            sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_appointment_participants_idempotency_key"),
+            sa.CheckConstraint("seats >= 1", name="seats_positive"),
+        ),
+    )
+
+    appointment_id: Mapped[int]
+    customer_id: Mapped[int]
+    role: Mapped[str] = mapped_column(enum(*PARTICIPANT_ROLES, name="participant_role"), default="attendee")
+    seats: Mapped[int] = mapped_column(default=1)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Each booking is a participant: in a group session every customer manages their own seats.
+    manage_token: Mapped[str | None] = mapped_column(sa.String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # iCalendar SEQUENCE of this booking's invitation: rises with every reschedule.
+    sequence: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    appointment: Mapped[Appointment] = relationship(
+        primaryjoin="Appointment.id == foreign(AppointmentParticipant.appointment_id)",
+        back_populates="participants",
+    )
+    customer = relationship("Customer", primaryjoin="Customer.id == foreign(AppointmentParticipant.customer_id)")

@@ -1,0 +1,267 @@
+"""Bookable slots, computed: when a service can start, from schedules, exceptions and existing appointments.
+
+Pure computation over plain values (``Calendar.slots``); ``loading`` fills a Calendar
+from the database. No Flask and no SQL here.
+
+Time: schedules are wall-clock times in the location's zone; slots are UTC
+instants. A working interval is resolved to UTC once, then stepped in UTC, so
+durations are exact, the skipped hour of spring never holds a slot, and the
+repeated hour of autumn yields distinct instants, never duplicates.
+"""
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+UTC = timezone.utc
+
+
+@dataclass(frozen=True)
+class Policy:
+    min_notice: timedelta = timedelta(hours=1)
+    horizon: timedelta = timedelta(days=60)
+    interval: timedelta = timedelta(minutes=15)
+    cancel_cutoff: timedelta = timedelta(hours=24)
+    reschedule_cutoff: timedelta = timedelta(hours=24)
+
+    @classmethod
+    def from_minutes(cls, notice, horizon_days, interval, cancel, reschedule) -> "Policy":
+        return cls(
+            timedelta(minutes=notice), timedelta(days=horizon_days), timedelta(minutes=interval),
+            timedelta(minutes=cancel), timedelta(minutes=reschedule),
+        )
+
+
+@dataclass(frozen=True)
+class Booked:
+    """An active appointment as far as availability cares."""
+
+    appointment_id: int
+    service_id: int
+    location_id: int
+    starts_at: datetime
+    blocked_from: datetime
+    blocked_until: datetime
+    seats_taken: int
+
+
+@dataclass
+class ProviderCalendar:
+    provider_id: int
+    name: str
+    duration: timedelta
+    price: int | None
+    weekly: dict[int, list[tuple[time, time]]] = field(default_factory=lambda: defaultdict(list))
+    overrides: dict[date, list[tuple[time, time]]] = field(default_factory=dict)  # [] is a day off
+    time_off: list[tuple[datetime, datetime]] = field(default_factory=list)
+    booked: list[Booked] = field(default_factory=list)
+
+    def hours_on(self, day: date) -> list[tuple[time, time]]:
+        if day in self.overrides:
+            return self.overrides[day]
+        return self.weekly.get(day.weekday(), [])
+
+    def appointments_on(self, day: date, zone: ZoneInfo) -> int:
+        return sum(1 for b in self.booked if b.starts_at.astimezone(zone).date() == day)
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: datetime
+    ends_at: datetime
+    zone: ZoneInfo
+    provider_ids: tuple[int, ...]
+    seats_left: int | None = None  # only for group services
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(self.zone)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.ends_at.astimezone(self.zone)
+
+    @property
+    def label(self) -> str:
+        return self.local_start.strftime("%H:%M")
+
+    @property
+    def key(self) -> str:
+        """The slot's start as submitted by forms: an exact UTC instant."""
+        return self.starts_at.strftime("%Y-%m-%dT%H:%MZ")
+
+
+@dataclass
+class Calendar:
+    """Everything needed to compute one service's slots at one location over a date range."""
+
+    service_id: int
+    location_id: int
+    zone: ZoneInfo
+    capacity: int
+    buffer_before: timedelta
+    buffer_after: timedelta
+    policy: Policy
+    first_day: date
+    last_day: date
+    closures: set[date] = field(default_factory=set)
+    providers: list[ProviderCalendar] = field(default_factory=list)
+
+    def days(self):
+        day = self.first_day
+        while day <= self.last_day:
+            yield day
+            day += timedelta(days=1)
+
+    def slots(self, now: datetime) -> list[Slot]:
+        """Every bookable slot in the range, earliest first; "any provider" merges providers."""
+        merged: dict[datetime, Slot] = {}
+        for provider in self.providers:
+            for slot in self._provider_slots(provider, now):
+                other = merged.get(slot.starts_at)
+                if other is None:
+                    merged[slot.starts_at] = slot
+                else:
+                    seats = None if slot.seats_left is None else max(slot.seats_left, other.seats_left or 0)
+                    merged[slot.starts_at] = Slot(
+                        other.starts_at, max(other.ends_at, slot.ends_at), self.zone,
+                        other.provider_ids + slot.provider_ids, seats,
+                    )
+        return [merged[start] for start in sorted(merged)]
+
+    def slot_at(self, starts_at: datetime, now: datetime) -> Slot | None:
+        """The slot offered at exactly ``starts_at``, if any."""
+        return next((slot for slot in self.slots(now) if slot.starts_at == starts_at), None)
+
+    def offered_when_free(self, starts_at: datetime, now: datetime) -> bool:
+        """Would ``starts_at`` be offered if nobody had booked anything? Tells "taken" from "never offered"."""
+        free = replace(self, providers=[replace(p, booked=[]) for p in self.providers])
+        return free.slot_at(starts_at, now) is not None
+
+    def least_busy(self, slot: Slot) -> int:
+        """For "any provider": the free provider with the fewest appointments that day, lowest id on ties."""
+        day = slot.local_start.date()
+        counts = {p.provider_id: p.appointments_on(day, self.zone) for p in self.providers}
+        return min(slot.provider_ids, key=lambda pid: (counts[pid], pid))
+
+    def seats_left(self, provider_id: int, starts_at: datetime) -> int:
+        """Places left in this provider's session starting at ``starts_at``; 1 for a service that is not a group."""
+        if self.capacity == 1:
+            return 1
+        taken = sum(
+            b.seats_taken for b in self.provider(provider_id).booked
+            if b.service_id == self.service_id and b.location_id == self.location_id and b.starts_at == starts_at
+        )
+        return self.capacity - taken
+
+    def provider(self, provider_id: int) -> ProviderCalendar | None:
+        return next((p for p in self.providers if p.provider_id == provider_id), None)
+
+    def _provider_slots(self, provider: ProviderCalendar, now: datetime):
+        earliest = now + self.policy.min_notice
+        latest = now + self.policy.horizon
+        blockers, sessions = self._blockers(provider)
+        for day in self.days():
+            if day in self.closures:
+                continue
+            for start_local, end_local in provider.hours_on(day):
+                start = resolve(day, start_local, self.zone, earliest=True)
+                end = resolve(day, end_local, self.zone, earliest=False)
+                cursor = start
+                while cursor + provider.duration <= end:
+                    if earliest <= cursor <= latest:
+                        slot = self._offer(provider, cursor, blockers, sessions)
+                        if slot is not None:
+                            yield slot
+                    cursor += self.policy.interval
+
+    def _blockers(self, provider: ProviderCalendar):
+        """Busy intervals (merged) and, for a group service, its open sessions here by start."""
+        sessions: dict[datetime, Booked] = {}
+        busy = list(provider.time_off)
+        for booked in provider.booked:
+            if self.capacity > 1 and booked.service_id == self.service_id and booked.location_id == self.location_id:
+                sessions[booked.starts_at] = booked
+            else:
+                busy.append((booked.blocked_from, booked.blocked_until))
+        return Intervals(busy), sessions
+
+    def _offer(self, provider, starts_at, blockers, sessions) -> Slot | None:
+        ends_at = starts_at + provider.duration
+        block = (starts_at - self.buffer_before, ends_at + self.buffer_after)
+        if blockers.overlaps(*block):
+            return None
+        session = sessions.get(starts_at)
+        others = (s for s in sessions.values() if s is not session)
+        if any(s.blocked_from < block[1] and block[0] < s.blocked_until for s in others):
+            return None
+        if self.capacity == 1:
+            return Slot(starts_at, ends_at, self.zone, (provider.provider_id,))
+        seats_left = self.capacity - (session.seats_taken if session else 0)
+        if seats_left <= 0:
+            return None
+        return Slot(starts_at, ends_at, self.zone, (provider.provider_id,), seats_left)
+
+
+class Intervals:
+    """A union of half-open [start, end) intervals, for fast overlap tests."""
+
+    def __init__(self, intervals):
+        merged: list[list[datetime]] = []
+        for start, end in sorted(intervals):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [start for start, _ in merged]
+        self.ends = [end for _, end in merged]
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        index = bisect_right(self.starts, start) - 1
+        if index >= 0 and self.ends[index] > start:
+            return True
+        return index + 1 < len(self.starts) and self.starts[index + 1] < end
+
+
+def resolve(day: date, wall: time, zone: ZoneInfo, *, earliest: bool) -> datetime:
+    """The UTC instant of a wall-clock time on a local date.
+
+    A repeated (autumn) wall time resolves to its first occurrence for a start
+    (``earliest``) and its second for an end, so the whole repeated hour is
+    worked. A skipped (spring) wall time resolves to the moment clocks jump.
+    """
+    naive = datetime.combine(day, wall)
+    valid = sorted(
+        {
+            instant
+            for fold in (0, 1)
+            if (instant := naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)).astimezone(zone).replace(tzinfo=None)
+            == naive
+        }
+    )
+    if valid:
+        return valid[0] if earliest else valid[-1]
+    # In the gap: the first wall-clock minute after it is the jump itself.
+    while not valid:
+        naive += timedelta(minutes=1)
+        instant = naive.replace(tzinfo=zone).astimezone(UTC)
+        valid = [instant] if instant.astimezone(zone).replace(tzinfo=None) == naive else []
+    return valid[0]
+
+
+def local_day_bounds(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """UTC instants from the start of ``first_day`` to the end of ``last_day`` in ``zone``."""
+    start = resolve(first_day, time.min, zone, earliest=True)
+    end = resolve(last_day + timedelta(days=1), time.min, zone, earliest=True)
+    return start, end
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday to Sunday around ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def days_with_slots(slots: list[Slot]) -> Counter:
+    return Counter(slot.local_start.date() for slot in slots)

@@ -1,0 +1,1 @@
+"""Billing the practices that use the platform: plans, subscriptions, invoices, payments."""

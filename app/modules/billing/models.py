@@ -1,0 +1,74 @@
+"""What tenants pay the platform: plans, subscriptions, invoices and payments."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.database import db
+from app.core.records import Record, TenantOwned, UTCDateTime, enum, tenant_table_args
+
+SUBSCRIPTION_STATUSES = ("trialing", "active", "past_due", "cancelled")
+INVOICE_STATUSES = ("draft", "open", "paid", "void")
+PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+
+
+class Plan(Record, db.Model):
+    """A platform-wide price list entry; not owned by any tenant."""
+
+    __tablename__ = "plans"
+    __table_args__ = (sa.CheckConstraint("monthly_price >= 0", name="price_not_negative"),)
+
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    monthly_price: Mapped[int]
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    max_providers: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Subscription(TenantOwned, db.Model):
+    __tablename__ = "subscriptions"
+    __table_args__ = tenant_table_args("subscriptions")
+
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id"), index=True)
+    status: Mapped[str] = mapped_column(enum(*SUBSCRIPTION_STATUSES, name="subscription_status"))
+    current_period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    current_period_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    plan = relationship(Plan)
+
+
+class Invoice(TenantOwned, db.Model):
+    __tablename__ = "invoices"
+    __table_args__ = tenant_table_args(
+        "invoices",
+        ("subscription_id", "subscriptions"),
+        extra=(
+            sa.UniqueConstraint("number", name="uq_invoices_number"),
+            sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+        ),
+    )
+
+    subscription_id: Mapped[int]
+    number: Mapped[str] = mapped_column(sa.String(32))
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    status: Mapped[str] = mapped_column(enum(*INVOICE_STATUSES, name="invoice_status"), default="draft")
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Payment(TenantOwned, db.Model):
+    __tablename__ = "payments"
+    __table_args__ = tenant_table_args(
+        "payments",
+        ("invoice_id", "invoices"),
+        extra=(sa.CheckConstraint("amount > 0", name="amount_positive"),),
+    )
+
+    invoice_id: Mapped[int]
+    amount: Mapped[int]
+    status: Mapped[str] = mapped_column(enum(*PAYMENT_STATUSES, name="payment_status"))
+    provider_reference: Mapped[str | None] = mapped_column(sa.String(200))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""What a practice offers: locations, services and categories, providers."""

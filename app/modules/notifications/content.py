@@ -1,0 +1,76 @@
+"""What each notification says: subject, text and HTML bodies, SMS text and calendar attachment."""
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template
+
+from app.modules.appointments import exports
+from app.modules.appointments.models import AppointmentParticipant
+from app.modules.notifications.models import Notification
+from app.modules.tenants.models import Tenant
+
+SUBJECTS = {
+    "booking_confirmed": "Your appointment is booked",
+    "booking_pending": "We have your appointment request",
+    "booking_approved": "Your appointment is confirmed",
+    "rescheduled": "Your appointment has moved",
+    "cancelled": "Your appointment is cancelled",
+    "reminder": "Reminder: your appointment",
+    "magic_link": "Your sign-in link",
+    "password_reset": "Reset your password",
+    "invitation": "You are invited",
+}
+
+# Which emails carry a calendar invitation, and with which iTIP method.
+CALENDAR_METHODS = {
+    "booking_confirmed": "REQUEST",
+    "booking_approved": "REQUEST",
+    "rescheduled": "REQUEST",
+    "cancelled": "CANCEL",
+}
+
+
+@dataclass(frozen=True)
+class Content:
+    subject: str
+    text: str
+    html: str
+    sms: str
+    calendar: bytes | None = None
+    calendar_method: str | None = None
+
+
+def site_url(tenant: Tenant, path: str) -> str:
+    """An absolute link into the tenant's booking site, for messages sent outside a request."""
+    host = tenant.custom_domain or f"{tenant.slug}.{current_app.config['BASE_DOMAIN']}"
+    return f"{current_app.config['PREFERRED_URL_SCHEME']}://{host}{path}"
+
+
+def build(notification: Notification, tenant: Tenant, booking: AppointmentParticipant | None, *, now: datetime) -> Content:
+    context = {"notification": notification, "tenant": tenant, "kind": notification.kind, "link": notification.payload.get("link")}
+    calendar = method = None
+    if booking is not None:
+        appointment = booking.appointment
+        zone = ZoneInfo(appointment.location.timezone)
+        manage_url = site_url(tenant, f"/bookings/{booking.manage_token}")
+        context |= {
+            "booking": booking, "appointment": appointment, "manage_url": manage_url,
+            "when": appointment.starts_at.astimezone(zone).strftime("%A %-d %B %Y at %H:%M"),
+            "zone_name": f"{appointment.location.timezone} ({appointment.starts_at.astimezone(zone).strftime('%Z')})",
+        }
+        method = CALENDAR_METHODS.get(notification.kind)
+        if method:
+            calendar = exports.invitation(
+                booking, organizer=tenant.name, organizer_email=current_app.config["MAIL_FROM"], manage_url=manage_url,
+                now=now, method=method,
+            )
+    subject = f"{SUBJECTS[notification.kind]} — {tenant.name}"
+    return Content(
+        subject=subject,
+        text=render_template("email/message.txt", **context),
+        html=render_template("email/message.html", **context),
+        sms=render_template("email/message.sms.txt", **context).strip(),
+        calendar=calendar,
+        calendar_method=method,
+    )

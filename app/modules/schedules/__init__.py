@@ -1,0 +1,1 @@
+"""When providers work: weekly hours, date overrides, time off, and booking policies."""

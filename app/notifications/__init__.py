@@ -1,4 +1,0 @@
-"""Notifications: the outbox (rows first), their content, delivery by email and SMS, and RQ jobs."""
-from app.notifications.outbox import about_booking, cancel_reminders, queue, schedule_reminders
-
-__all__ = ["about_booking", "cancel_reminders", "queue", "schedule_reminders"]

@@ -1,0 +1,88 @@
+"""Which site a request's host names: a tenant's booking site and dashboard, or the backoffice."""
+from dataclasses import dataclass
+
+from flask import abort, current_app, g, redirect, request, url_for
+from sqlalchemy import select
+from werkzeug.local import LocalProxy
+
+from app.core import tenancy
+from app.core.database import db
+from app.modules.tenants import RESERVED_SLUGS
+from app.modules.tenants.models import Tenant
+from app.web.errors import render_error
+
+TENANT_BLUEPRINTS = frozenset({"auth", "booking", "dashboard"})
+BACKOFFICE_BLUEPRINTS = frozenset({"auth", "backoffice"})
+
+
+@dataclass(frozen=True)
+class Site:
+    tenant: Tenant | None  # None: the backoffice
+
+    @property
+    def is_backoffice(self) -> bool:
+        return self.tenant is None
+
+    @property
+    def blueprints(self) -> frozenset[str]:
+        return BACKOFFICE_BLUEPRINTS if self.is_backoffice else TENANT_BLUEPRINTS
+
+    @property
+    def scope(self) -> tenancy.Scope:
+        return tenancy.ALL_TENANTS if self.is_backoffice else tenancy.Scope(self.tenant.id)
+
+
+def resolve(host: str, base_domain: str) -> Site | None:
+    """The site served at ``host``, or None when no site lives there."""
+    host = host.lower().rstrip(".")
+    base = base_domain.lower()
+    if host == f"admin.{base}":
+        return Site(tenant=None)
+    if host.endswith(f".{base}"):
+        slug = host.removesuffix(f".{base}")
+        if "." in slug or slug in RESERVED_SLUGS:
+            return None
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    else:
+        domain = host.split(":", 1)[0]
+        tenant = db.session.scalar(select(Tenant).where(Tenant.custom_domain == domain))
+    return Site(tenant=tenant) if tenant else None
+
+
+def _site() -> Site:
+    return g.site
+
+
+current_site: Site = LocalProxy(_site)  # type: ignore[assignment]
+current_tenant: Tenant = LocalProxy(lambda: g.site.tenant)  # type: ignore[assignment]
+
+
+def _enter_site():
+    if request.endpoint == "static":
+        return None
+    site = resolve(request.host, current_app.config["BASE_DOMAIN"])
+    if site is None:
+        abort(404, description="No practice lives at this address.")
+    g.site = site
+    g.scope_token = tenancy.enter(site.scope)
+    if request.routing_exception is not None:
+        return None  # a 404, 405 or slash redirect: Flask answers it
+    if request.blueprint not in site.blueprints:
+        if site.is_backoffice and request.path == "/":
+            return redirect(url_for("backoffice.index"))
+        abort(404)
+    if site.tenant is not None and not site.tenant.is_active:
+        return render_error(503, "Temporarily unavailable", f"{site.tenant.name} is not taking bookings online right now.")
+    return None
+
+
+def _leave_site(exc):
+    token = g.pop("scope_token", None)
+    if token is not None:
+        tenancy.leave(token)
+
+
+def init_app(app) -> None:
+    app.before_request(_enter_site)
+    app.teardown_request(_leave_site)
+    app.context_processor(lambda: {"site": g.get("site")})

@@ -1,0 +1,30 @@
+"""The request's one transaction: it commits once when the answer is a success, and rolls back otherwise.
+
+Views and services only flush. A 4xx (a form with errors, a 409, a 404) or a 5xx leaves nothing
+behind; only after a real commit are the messages it wrote sent or enqueued.
+"""
+from flask import got_request_exception
+
+from app.core import clock
+from app.core.database import db
+from app.modules.notifications import jobs
+
+
+def _end_of_request(response):
+    if response.status_code >= 400:
+        db.session.rollback()
+        return response
+    db.session.commit()  # if this raises, Flask answers 500 and this hook runs again, rolling back
+    jobs.dispatch(db.session, now=clock.now())
+    return response
+
+
+def _roll_back_on_error(sender, exception, **extra):
+    # Before the error page renders: a failed flush leaves the session unusable until it rolls back.
+    db.session.rollback()
+
+
+def init_app(app) -> None:
+    # Registered before the other after_request hooks, so it runs after them: last, on the final answer.
+    app.after_request(_end_of_request)
+    got_request_exception.connect(_roll_back_on_error, app)
