@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from app.core import clock
 from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules.catalogue.models import Location, Provider, ProviderLocation, ProviderService, Service, ServiceCategory
@@ -128,7 +129,7 @@ class Clinic:
     def day(self, ahead: int = 3, location: Location | None = None) -> date:
         """The local date ``ahead`` days from today at ``location`` (London by default)."""
         zone = ZoneInfo((location or self.london).timezone)
-        return datetime.now(zone).date() + timedelta(days=ahead)
+        return clock.now().astimezone(zone).date() + timedelta(days=ahead)
 
     def at(self, day: date, hhmm: str, location: Location | None = None) -> datetime:
         """A wall-clock time at ``location`` as a UTC instant."""

@@ -1,8 +1,11 @@
-"""Fixtures: a database migrated once per run, a fresh app per test, visitors per host."""
+"""Fixtures: a fixed clock, a database migrated once per run, a fresh app per test, visitors per host."""
+import os
 from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from jinja2 import BytecodeCache
 
 from app import create_app
@@ -11,6 +14,9 @@ from tests import factories, services
 from tests.clients import ADMIN_HOST, BASE_DOMAIN, Visitor
 
 TEST_SECRET = "test-secret-key"
+# A Wednesday morning in March, before Europe and America change their clocks. SLOTY_TEST_NOW runs
+# the suite at another instant, as CI's and anyone's checks of other hours and seasons do.
+DEFAULT_NOW = "2031-03-12T09:30:00+00:00"
 
 
 def pytest_sessionstart(session):
@@ -24,6 +30,20 @@ def pytest_report_header(config):
     lines = [f"database: {'PostgreSQL (TEST_DATABASE_URL)' if services.POSTGRES else 'SQLite (set TEST_DATABASE_URL for PostgreSQL)'}"]
     lines += [f"SKIPPING tests that need {name}: {problem}" for name, problem in services.PROBLEMS.items() if problem]
     return lines
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """Every test starts at a known instant, then time runs on from it (``tick``): the app's clock,
+    the test's and the browser tests' server all read it. ``@pytest.mark.now("…")`` picks another;
+    ``@pytest.mark.real_clock`` keeps the machine's, for tests of other processes."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    marker = request.node.get_closest_marker("now")
+    start = datetime.fromisoformat(marker.args[0] if marker else os.environ.get("SLOTY_TEST_NOW", DEFAULT_NOW))
+    with time_machine.travel(start, tick=True) as traveller:
+        yield traveller
 
 
 def app_config(database_url: str, **overrides) -> dict:

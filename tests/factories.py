@@ -3,6 +3,7 @@ import secrets
 from datetime import datetime, time, timedelta, timezone
 from itertools import count
 
+from app.core import clock
 from app.core.database import db
 from app.core.tenancy import all_tenants, tenant_context
 from app.modules import accounts, tenants
@@ -86,7 +87,7 @@ def appointment(
     tenant: Tenant, *, location: Location, provider: Provider, service: Service, customer: Customer,
     starts_at: datetime | None = None, status: str = "confirmed",
 ) -> Appointment:
-    starts_at = starts_at or datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=1)
+    starts_at = starts_at or clock.now().replace(microsecond=0) + timedelta(days=1)
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     record = save(
         tenant,

@@ -10,6 +10,7 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from app import config, create_app
+from app.core import clock
 from app.blueprints.auth.routes import SIGN_IN_FAILED
 from app.core.database import db
 from app.core.tenancy import all_tenants, tenant_context
@@ -374,7 +375,7 @@ def two_calendars(acme):
     """Today: one appointment with a provider linked to a user, one with another provider."""
     t, loc, svc = acme["tenant"], acme["location"], acme["service"]
     doctor = factories.user(t, "provider", email="doctor@example.com")
-    midnight = datetime.combine(datetime.now(timezone.utc).date(), time.min, tzinfo=timezone.utc)
+    midnight = datetime.combine(clock.now().date(), time.min, tzinfo=timezone.utc)
     own = factories.appointment(
         t, location=loc, service=svc, starts_at=midnight + timedelta(hours=9),
         provider=factories.provider(t, location=loc, services=[svc], user=doctor, name="Dr Own"),

@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from app.core import clock
 from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules import intake
@@ -30,7 +31,7 @@ from app.modules.schedules.models import WorkingHours
 from tests import factories, services
 from tests.conftest import running_app
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 CLIENTS = 24
 STORM_TIMEOUT = 90  # seconds for a whole storm; each request also has its own socket timeout
@@ -184,7 +185,7 @@ def key(instant: datetime) -> str:
 
 def days_ahead(count: int) -> date:
     """A day far enough ahead for any notice and cutoff."""
-    return datetime.now(ZONE).date() + timedelta(days=count)
+    return clock.now().astimezone(ZONE).date() + timedelta(days=count)
 
 
 def save(tenant, *rows) -> None:

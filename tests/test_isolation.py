@@ -37,7 +37,7 @@ INT_ARGUMENT = re.compile(r"<int(?:\([^)]*\))?:(\w+)>")
 def a_free_slot(practice) -> str:
     """A slot key the practice offers: 10:00 local on a weekday at least three days ahead."""
     zone = ZoneInfo(practice["location"].timezone)
-    day = datetime.now(zone).date() + timedelta(days=3)
+    day = clock.now().astimezone(zone).date() + timedelta(days=3)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return datetime.combine(day, time(10), tzinfo=zone).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")

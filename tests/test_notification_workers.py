@@ -34,7 +34,8 @@ from tests.workers import (
     worker_environment,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+# Worker processes keep the machine's clock, which this process shares with them.
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.real_clock]
 
 SWEEP_EVERY = 1.0  # seconds, for the worker-loss test
 LEASE = 3.0  # seconds a claimed message may stay "sending" before a sweep queues it again

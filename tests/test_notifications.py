@@ -85,13 +85,14 @@ def test_booking_queues_reminders_at_the_tenants_offsets_and_not_those_already_p
         (120, start - timedelta(hours=2), "queued"),
         (1440, start - timedelta(hours=24), "queued"),
     ]
-    with tenant_context(clinic.tenant):
-        db.session.get(Tenant, clinic.tenant.id).reminder_offsets = [3 * 24 * 60 + 60, 60]
-        db.session.commit()
     soon = clinic.at(clinic.day(3), "14:00")
+    passed = int((soon - clock.now()).total_seconds() // 60) + 60  # its moment was an hour ago
+    with tenant_context(clinic.tenant):
+        db.session.get(Tenant, clinic.tenant.id).reminder_offsets = [passed, 60]
+        db.session.commit()
     book(visitor, clinic, soon, email="later@example.com")
     later = rows(clinic.tenant, Notification, Notification.kind == "reminder", Notification.recipient == "later@example.com")
-    assert [r.offset_minutes for r in later] == [60]  # three days and an hour before has already passed
+    assert [r.offset_minutes for r in later] == [60]
 
 
 def test_reminders_honour_consent_per_channel(visitor, clinic, smtp):
@@ -145,7 +146,7 @@ def test_cancel_sends_method_cancel_and_a_cancelled_appointment_gets_no_reminder
     # Even a reminder that escaped cancellation (queued and due) is not sent for a cancelled booking.
     with tenant_context(clinic.tenant):
         db.session.execute(sa.update(Notification).where(Notification.kind == "reminder").values(
-            status="queued", scheduled_for=datetime.now(UTC) - timedelta(minutes=1)))
+            status="queued", scheduled_for=clock.now() - timedelta(minutes=1)))
         db.session.commit()
     sent_before = len(smtp.inbox.messages)
     assert jobs.sweep() == 2
@@ -157,7 +158,7 @@ def test_due_reminders_are_sent_by_send_due_once(visitor, clinic, smtp, runner):
     booking = book(visitor, clinic, clinic.at(clinic.day(3), "10:00"))
     with tenant_context(clinic.tenant):
         db.session.execute(sa.update(Notification).where(Notification.kind == "reminder", Notification.offset_minutes == 1440)
-                           .values(scheduled_for=datetime.now(UTC) - timedelta(seconds=5)))
+                           .values(scheduled_for=clock.now() - timedelta(seconds=5)))
         db.session.commit()
     result = runner.invoke(args=["sloty", "send-due"])
     assert "1 notification(s) sent." in result.output
@@ -175,8 +176,8 @@ def test_a_claimed_notification_is_never_sent_twice(visitor, clinic, smtp):
     with tenant_context(clinic.tenant):
         db.session.execute(sa.update(Notification).where(Notification.id == confirmation.id).values(status="queued"))
         db.session.commit()
-        assert outbox.claim(db.session, confirmation.id, now=datetime.now(UTC))
-        assert not outbox.claim(db.session, confirmation.id, now=datetime.now(UTC))
+        assert outbox.claim(db.session, confirmation.id, now=clock.now())
+        assert not outbox.claim(db.session, confirmation.id, now=clock.now())
         db.session.rollback()
     assert len(smtp.inbox.to("grace@example.com")) == 1
 
@@ -193,7 +194,7 @@ def test_smtp_failures_retry_when_transient_and_fail_when_permanent(visitor, cli
     assert confirmation.attempts == 1
     assert reply.split()[0] in confirmation.last_error
     if retried:
-        assert confirmation.scheduled_for > datetime.now(UTC) + timedelta(seconds=20)
+        assert confirmation.scheduled_for > clock.now() + timedelta(seconds=20)
     assert smtp.inbox.messages == []
 
 

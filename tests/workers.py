@@ -29,7 +29,11 @@ from tests.mail import Inbox, SMTPServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # Only what a worker needs from the test's environment; the rest is set explicitly.
-INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH")
+# (libfaketime's variables too: a worker must share the clock of the test that started it.)
+INHERITED = (
+    "PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH",
+    "LD_PRELOAD", "FAKETIME", "DONT_FAKE_MONOTONIC", "FAKETIME_DONT_FAKE_MONOTONIC",
+)
 
 
 def wait_for(condition, *, timeout: float, what, every: float = 0.1):

@@ -10,7 +10,7 @@ from app.core.database import db
 from app.modules.notifications import jobs
 
 
-def _end_of_request(response):
+def end_of_request(response):
     if response.status_code >= 400:
         db.session.rollback()
         return response
@@ -26,5 +26,5 @@ def _roll_back_on_error(sender, exception, **extra):
 
 def init_app(app) -> None:
     # Registered before the other after_request hooks, so it runs after them: last, on the final answer.
-    app.after_request(_end_of_request)
+    app.after_request(end_of_request)
     got_request_exception.connect(_roll_back_on_error, app)

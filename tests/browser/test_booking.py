@@ -48,7 +48,7 @@ def clinic(app):
 
 
 def today_in_london() -> date:
-    return datetime.now(LONDON).date()
+    return clock.now().astimezone(LONDON).date()
 
 
 def monday_of(day: date) -> date:
