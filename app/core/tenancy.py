@@ -1,6 +1,6 @@
 """Which tenant the code is acting for, and the automatic scoping of every ORM query to it.
 
-A request enters a scope from its host (see ``app.sites``); jobs and CLI commands
+A request enters a scope from its host (see ``app.web.sites``); jobs and CLI commands
 enter one explicitly with ``tenant_context``. Queries on tenant-owned models
 outside any scope raise instead of silently seeing every tenant.
 """

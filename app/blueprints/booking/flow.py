@@ -217,8 +217,7 @@ def confirm(service_id: int):
     # Something to correct: the details page again, every problem at its field, the answers kept.
     slot = _offered_slot(offer, wanted)
     if isinstance(slot, booking.BookingError):
-        # Taken by this very form, sent twice, whose first copy has just committed?
-        return _booked_by(form) or _taken_or_not_offered(offer, wanted, slot)
+        return _taken_or_not_offered(offer, wanted, slot)
     if not form.attendees.errors:
         try:
             booking.check_as_shown(choice, slot)
@@ -229,12 +228,6 @@ def confirm(service_id: int):
     if form.idempotency_key.errors:  # missing or mangled: a fresh one lets the corrected form go through
         form.idempotency_key.data = secrets.token_urlsafe(24)
     return _render_details(offer, slot, form, questions, raw, errors, status=422, unasked=unasked)
-
-
-def _booked_by(form: BookingForm):
-    """A redirect to the booking this form's idempotency key already made, if it made one."""
-    earlier = booking.by_idempotency_key(db.session, form.idempotency_key.data or "")
-    return see_other(url_for("booking.confirmation", token=earlier.manage_token)) if earlier else None
 
 
 def _bad_request_back_to_picker(offer: Offer):
