@@ -10,8 +10,10 @@ from jinja2 import BytecodeCache
 
 from app import create_app
 from app.core.database import db
-from tests import factories, services
-from tests.clients import ADMIN_HOST, BASE_DOMAIN, Visitor
+from tests.support import factories, services
+from tests.support.clients import ADMIN_HOST, BASE_DOMAIN, Visitor
+
+pytest_plugins = ["tests.support.fixtures", "tests.support.queries", "tests.support.routes"]
 
 TEST_SECRET = "test-secret-key"
 # A Wednesday morning in March, before Europe and America change their clocks. SLOTY_TEST_NOW runs
@@ -102,13 +104,10 @@ def database_url(tmp_path_factory) -> str:
 
 
 def empty_all_tables() -> None:
-    tables = db.metadata.sorted_tables
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(table.name for table in tables)
-        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in reversed(tables):
-            db.session.execute(table.delete())
+    """DELETE, children first, on both databases: far cheaper than PostgreSQL's TRUNCATE of every
+    table (about 0.7 s a test). Ids keep counting across tests, so no test may expect a given id."""
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     db.session.commit()
 
 

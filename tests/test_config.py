@@ -8,8 +8,8 @@ import pytest
 from app import config, create_app
 from app.core.database import db
 from app.extensions import csrf, limiter, login_manager, migrate
-from tests import factories
-from tests.clients import host_of
+from tests.support import factories
+from tests.support.clients import host_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENT = ("SECRET_KEY", "FLASK_DEBUG", "DATABASE_URL", "REDIS_URL", "BASE_DOMAIN", "SESSION_COOKIE_SECURE")

@@ -12,8 +12,8 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.core.database import db
 from app.extensions import migrate
-from tests import services
 from tests.conftest import app_config
+from tests.support import services
 
 
 @contextmanager

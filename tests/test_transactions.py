@@ -18,11 +18,14 @@ from app.modules import notifications
 from app.modules.customers.models import Customer
 from app.modules.notifications import jobs
 from app.web import transaction
-from tests import services
-from tests.booking_fixtures import CONTACT, book, build_clinic, changed_tables, filled_form, html, snapshot, text
-from tests.clients import Visitor
 from tests.conftest import migrate_to_head, running_app
-from tests.mail import SMTPServer
+from tests.support import services
+from tests.support.booking import CONTACT, book, filled_form
+from tests.support.clients import Visitor
+from tests.support.database import changed_tables, snapshot
+from tests.support.mail import SMTPServer
+from tests.support.pages import html, text
+from tests.support.practice import build_clinic
 
 
 @pytest.fixture(scope="session")
@@ -121,6 +124,7 @@ def test_a_released_savepoint_is_undone_when_its_transaction_rolls_back(database
     """pysqlite on its own commits when a savepoint is released; SQLite here nests as PostgreSQL does."""
     with running_app(database):
         clinic = build_clinic()
+        db.session.commit()  # built before the unit of work under test, which must not undo it
         with tenant_context(clinic.tenant):
             db.session.add(Customer(tenant_id=clinic.tenant.id, name="Outer", email="outer@example.com"))
             with db.session.begin_nested():
@@ -132,6 +136,7 @@ def test_a_released_savepoint_is_undone_when_its_transaction_rolls_back(database
 def test_a_rolled_back_savepoint_keeps_the_rest_of_its_unit_of_work(database):
     with running_app(database):
         clinic = build_clinic()
+        db.session.commit()  # built before the unit of work under test, which must not undo it
         with tenant_context(clinic.tenant), unit_of_work(db.session):
             db.session.add(Customer(tenant_id=clinic.tenant.id, name="Kept", email="kept@example.com"))
             with pytest.raises(RuntimeError), db.session.begin_nested():
@@ -145,6 +150,7 @@ def test_a_rolled_back_savepoint_keeps_the_rest_of_its_unit_of_work(database):
 def test_a_unit_of_work_that_raises_writes_nothing_and_leaves_nothing_to_dispatch(database):
     with running_app(database):
         clinic = build_clinic()
+        db.session.commit()  # built before the unit of work under test, which must not undo it
         with tenant_context(clinic.tenant):
             with pytest.raises(RuntimeError), unit_of_work(db.session):
                 notifications.queue(
@@ -171,6 +177,7 @@ def test_the_request_commits_only_a_successful_answer(database, status, kept):
     """The boundary itself: whatever a view flushed stays only if its answer is a success."""
     with running_app(database) as app:
         clinic = build_clinic()
+        db.session.commit()  # built before the unit of work under test, which must not undo it
         with app.test_request_context(), tenant_context(clinic.tenant):
             db.session.add(Customer(tenant_id=clinic.tenant.id, name="Flushed", email="flushed@example.com"))
             db.session.flush()

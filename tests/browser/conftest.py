@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.serving import make_server
 
-from tests import services
+from tests.support import services
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

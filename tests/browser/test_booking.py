@@ -16,7 +16,7 @@ from app.modules.appointments.models import AppointmentParticipant
 from app.modules.catalogue.models import ProviderLocation
 from app.modules.demo.seed import seed_demo
 from app.modules.schedules.models import WorkingHours
-from tests import factories
+from tests.support import factories
 
 pytestmark = pytest.mark.browser
 
@@ -99,12 +99,12 @@ def choose_harbour_street(page) -> None:
 
 
 def go_to_next_week(page) -> date:
-    """Click "Next week →" and return that week's Monday."""
+    """Click "Next week →" (it lands on that week's first day with times) and return that week's Monday."""
     link = page.get_by_role("link", name="Next week →")
     href = link.get_attribute("href")
     link.click()
     expect(page).to_have_url(ends_with(href))
-    monday = day_in(href)
+    monday = monday_of(day_in(href))
     expect_week_of(page, monday)
     return monday
 
@@ -250,6 +250,7 @@ def test_customer_reschedules_then_cancels_through_the_manage_link(clinic, live_
         clinic.tenant, location=clinic.location, provider=clinic.provider, service=clinic.service,
         customer=factories.customer(clinic.tenant), starts_at=starts_at,
     )
+    db.session.commit()  # the live server reads on a connection of its own
     with tenant_context(clinic.tenant):
         token = db.session.scalar(
             sa.select(AppointmentParticipant.manage_token).where(AppointmentParticipant.appointment_id == appointment.id)

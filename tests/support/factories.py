@@ -1,7 +1,11 @@
-"""Small factories for test data. Each commits, inside the tenant's scope, and returns the row."""
+"""Small factories for test data. Each flushes, inside the tenant's scope, and returns the row.
+
+Nothing is committed here: a Visitor's request commits what the test built, and a test whose data
+is read from another connection (a live server, threads, worker processes) commits once itself."""
 import secrets
 from datetime import datetime, time, timedelta, timezone
 from itertools import count
+from zoneinfo import ZoneInfo
 
 from app.core import clock
 from app.core.database import db
@@ -19,22 +23,23 @@ _seq = count(1)
 
 
 def save(tenant: Tenant, *rows):
-    """Add and commit ``rows`` of ``tenant``; returns them refreshed (one row alone)."""
+    """Add and flush ``rows`` of ``tenant``, so they have ids; returns them (one row alone)."""
     with tenant_context(tenant):
         db.session.add_all(rows)
-        db.session.commit()
-        for row in rows:
-            db.session.refresh(row)
+        db.session.flush()
     return rows[0] if len(rows) == 1 else rows
+
+
+def unique_slug() -> str:
+    return f"practice{next(_seq)}"
 
 
 def tenant(slug: str | None = None, **fields) -> Tenant:
     with all_tenants():
         record = tenants.create_tenant(
-            db.session, slug=slug or f"practice{next(_seq)}", name=fields.pop("name", "Test Practice"), actor=None, **fields
+            db.session, slug=slug or unique_slug(), name=fields.pop("name", "Test Practice"), actor=None, **fields
         )
-        db.session.commit()
-        db.session.refresh(record)
+        db.session.flush()
     return record
 
 
@@ -43,13 +48,11 @@ def user(tenant: Tenant | None, role: str = "owner", *, email: str | None = None
     if tenant is None:
         with all_tenants():
             record = accounts.create_superadmin(db.session, email=email, name="Super Admin", password=password)
-            db.session.commit()
-            db.session.refresh(record)
+            db.session.flush()
         return record
     with tenant_context(tenant):
         record = accounts.create_user(db.session, tenant, email=email, name=f"{role.title()} Person", password=password, role=role)
-        db.session.commit()
-        db.session.refresh(record)
+        db.session.flush()
     return record
 
 
@@ -85,9 +88,12 @@ def customer(tenant: Tenant, **fields) -> Customer:
 
 def appointment(
     tenant: Tenant, *, location: Location, provider: Provider, service: Service, customer: Customer,
-    starts_at: datetime | None = None, status: str = "confirmed",
+    starts_at: datetime | None = None, days: int | None = None, at: str | None = None, status: str = "confirmed",
 ) -> Appointment:
-    starts_at = starts_at or clock.now().replace(microsecond=0) + timedelta(days=1)
+    """An appointment at ``starts_at``, or ``days`` days from now at the location's wall-clock time ``at``
+    ("HH:MM") or else on the hour; by default a day from now."""
+    if starts_at is None:
+        starts_at = clock.now().replace(microsecond=0) + timedelta(days=1) if days is None else days_from_now(days, at, location)
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     record = save(
         tenant,
@@ -105,13 +111,11 @@ def appointment(
     return record
 
 
-def practice(slug: str | None = None, **fields):
-    """A tenant with an owner, a location, a service, a provider, a customer and an appointment."""
-    t = tenant(slug, **fields)
-    owner = user(t, "owner")
-    loc = location(t)
-    svc = service(t)
-    prov = provider(t, location=loc, services=[svc])
-    cust = customer(t)
-    appt = appointment(t, location=loc, provider=prov, service=svc, customer=cust)
-    return {"tenant": t, "owner": owner, "location": loc, "service": svc, "provider": prov, "customer": cust, "appointment": appt}
+def days_from_now(days: int, at: str | None, location: Location) -> datetime:
+    """``days`` days from the clock's now: at local time ``at`` at ``location``, or on the hour."""
+    if at is None:
+        return (clock.now() + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+    zone = ZoneInfo(location.timezone)
+    day = clock.now().astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(day, time.fromisoformat(at), tzinfo=zone).astimezone(timezone.utc)
+

@@ -24,10 +24,10 @@ from app.core.tenancy import all_tenants, tenant_context
 from app.modules.appointments.models import Appointment, AppointmentParticipant
 from app.modules.customers.models import Customer
 from app.modules.notifications.models import Notification
-from tests import factories, services
-from tests.mail import Inbox, SMTPServer, free_port
+from tests.support import factories, services
+from tests.support.mail import Inbox, SMTPServer, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Only what a worker needs from the test's environment; the rest is set explicitly.
 # (libfaketime's variables too: a worker must share the clock of the test that started it.)
 INHERITED = (

@@ -11,27 +11,14 @@ from app.core.tenancy import tenant_context
 from app.modules.appointments.models import AppointmentParticipant
 from app.modules.customers.models import Customer, CustomerSignInToken
 from app.modules.notifications.models import Notification
-from tests import factories
-from tests.booking_fixtures import (  # noqa: F401  (fixtures, used by name)
-    assert_page,
-    assert_redirected,
-    booked,
-    changed_tables,
-    clinic,
-    elsewhere,
-    form_fields,
-    html,
-    links,
-    magic_link,
-    messages_stay_in_the_outbox,
-    redirect_path,
-    rows,
-    sign_in_customer,
-    snapshot,
-    text,
-)
-from tests.clients import Visitor
+from tests.support import factories
+from tests.support.booking import magic_link, sign_in_customer
+from tests.support.clients import Visitor
+from tests.support.database import changed_tables, rows, snapshot
+from tests.support.pages import assert_page, assert_redirected, form_fields, html, links, redirect_path, text
 
+# Messages a booking queues stay in the outbox, where these tests read them.
+pytestmark = pytest.mark.usefixtures("messages_stay_in_the_outbox")
 HTMX = pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 EXPIRED = "That sign-in link has expired or was already used. Ask for a new one below."
 
@@ -42,7 +29,7 @@ def grace(clinic, booked):
     customer = rows(clinic.tenant, Customer)[0]
     past = factories.appointment(
         clinic.tenant, location=clinic.london, provider=clinic.chloe, service=clinic.physio, customer=customer,
-        starts_at=(clock.now() - timedelta(days=10)).replace(second=0, microsecond=0), status="completed",
+        days=-10, status="completed",
     )
     return customer, past
 
@@ -63,7 +50,8 @@ def test_sign_in_link_is_queued_for_a_known_email_and_works_once(clinic, grace, 
     assert "Check your email If grace@example.com has booked with Riverside Clinic, a sign-in link is on its way." in text(page)
     sent = rows(clinic.tenant, Notification, Notification.kind == "magic_link")
     assert [(n.recipient, n.channel) for n in sent] == [("grace@example.com", "email")]
-    assert sent[0].payload["link"].startswith("http://riverside.sloty.test/account/sign-in/")
+    # From the configured site (https outside debug), like every emailed link, not from the request.
+    assert sent[0].payload["link"].startswith("https://riverside.sloty.test/account/sign-in/")
     token_row = rows(clinic.tenant, CustomerSignInToken)[0]
     assert timedelta(minutes=14) < token_row.expires_at - clock.now() <= timedelta(minutes=15)
     assert magic_link(clinic.tenant).rsplit("/", 1)[1] not in token_row.token_hash  # only a hash is kept

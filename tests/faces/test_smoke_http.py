@@ -1,9 +1,10 @@
-from tests import factories
-from tests.clients import host_of
+from tests.support import factories
+from tests.support.clients import host_of
+from tests.support.practice import build_practice
 
 
 def test_booking_home_lists_the_tenants_services(app, visitor):
-    data = factories.practice("acme", name="Acme Dental")
+    data = build_practice("acme", name="Acme Dental")
     page = visitor(host_of(data["tenant"])).get("/")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -13,7 +14,7 @@ def test_booking_home_lists_the_tenants_services(app, visitor):
 
 
 def test_owner_signs_in_and_sees_todays_agenda(app, visitor):
-    data = factories.practice("acme")
+    data = build_practice("acme")
     owner = visitor(host_of(data["tenant"]))
     response = owner.sign_in(data["owner"].email, factories.PASSWORD)
     assert response.status_code == 303

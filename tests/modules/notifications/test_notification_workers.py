@@ -14,12 +14,14 @@ from rq import Queue, Worker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from app.core import clock
+from app.core.database import db
 from app.modules.appointments.models import Appointment, AppointmentParticipant
 from app.modules.notifications import jobs
 from app.modules.notifications.models import Notification
-from tests import services
-from tests.booking_fixtures import book, booked_token, clinic, rows  # noqa: F401
-from tests.workers import (
+from tests.support import services
+from tests.support.booking import book, booked_token
+from tests.support.database import rows
+from tests.support.workers import (
     HoldingInbox,
     Processes,
     RedisServer,
@@ -47,6 +49,13 @@ SENDING = 10.0  # seconds to send the worker-loss test's 30 messages on a busy t
 def real_services():
     services.require("postgres")  # worker processes and the test share one database
     services.require("redis")
+
+
+@pytest.fixture
+def clinic(clinic):
+    """The clinic, committed: worker processes read it on connections of their own."""
+    db.session.commit()
+    return clinic
 
 
 @pytest.fixture

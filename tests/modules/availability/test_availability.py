@@ -12,7 +12,8 @@ from app.modules.appointments.models import Appointment
 from app.modules.availability.engine import Booked, Calendar, Policy, ProviderCalendar
 from app.modules.catalogue.models import LocationClosure
 from app.modules.schedules.models import BookingPolicy, ScheduleOverride, TimeOff, WorkingHours
-from tests import factories
+from tests.support import factories
+from tests.support.practice import build_practice
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
@@ -250,7 +251,7 @@ def test_loaded_calendar_honours_every_kind_of_rule(clinic):
 
 def test_another_tenants_appointments_do_not_block(clinic):
     tenant, location, service, providers = clinic
-    other = factories.practice("other")
+    other = build_practice("other")
     factories.appointment(
         other["tenant"], location=other["location"], provider=other["provider"], service=other["service"],
         customer=other["customer"], starts_at=datetime(2030, 6, 3, 9, tzinfo=UTC),

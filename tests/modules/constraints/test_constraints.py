@@ -13,7 +13,7 @@ from app.core.tenancy import tenant_context
 from app.modules.appointments.models import ACTIVE_STATUSES, APPOINTMENT_STATUSES, Appointment, AppointmentParticipant
 from app.modules.catalogue.models import ProviderService
 from app.modules.schedules.models import WorkingHours
-from tests import factories, services
+from tests.support import factories, services
 
 INACTIVE_STATUSES = [status for status in APPOINTMENT_STATUSES if status not in ACTIVE_STATUSES]
 NO_OVERLAP = "ex_appointments_no_overlap"
@@ -45,12 +45,16 @@ def members(slug: str) -> dict:
 
 @pytest.fixture
 def clinic(app):
-    return members("clinic")
+    made = members("clinic")
+    db.session.commit()  # the tests roll back a refused write, which must not take these rows with it
+    return made
 
 
 @pytest.fixture
 def rival(app):
-    return members("rival")
+    made = members("rival")
+    db.session.commit()  # the tests roll back a refused write, which must not take these rows with it
+    return made
 
 
 def insert(table: str, values: dict) -> None:

@@ -16,8 +16,9 @@ from app.modules.catalogue.models import Location, Provider, Service
 from app.modules.customers.models import Customer
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant
-from tests import factories
-from tests.clients import ADMIN_HOST, host_of
+from tests.support import factories
+from tests.support.clients import ADMIN_HOST, host_of
+from tests.support.practice import build_practice
 
 # Every id argument a route may take, and the model it names. A route with an id argument
 # missing here fails the sweep, so a new route cannot quietly dodge it.
@@ -66,14 +67,14 @@ def id_rules(app):
 
 def row_of(practice, model):
     rows = [row for row in practice.values() if isinstance(row, model)]
-    assert rows, f"factories.practice() has no {model.__name__}: add one so routes taking its id are swept"
+    assert rows, f"build_practice() has no {model.__name__}: add one so routes taking its id are swept"
     return rows[0]
 
 
 def url_for_practice(rule, names, practice) -> str:
     unknown = [name for name in names if name not in ID_ARGUMENTS]
     assert not unknown, (
-        f"{rule.rule} ({rule.endpoint}) takes {unknown}: add them to ID_ARGUMENTS in tests/test_isolation.py "
+        f"{rule.rule} ({rule.endpoint}) takes {unknown}: add them to ID_ARGUMENTS in tests/faces/test_isolation.py "
         "so the isolation sweep covers this route"
     )
     path = rule.rule
@@ -102,8 +103,8 @@ def snapshot() -> dict:
 
 
 def full_practice(slug: str) -> dict:
-    """factories.practice() plus a failed email about its appointment, which a retry would requeue."""
-    practice = factories.practice(slug, name=f"{slug.title()} Practice")
+    """build_practice() plus a failed email about its appointment, which a retry would requeue."""
+    practice = build_practice(slug, name=f"{slug.title()} Practice")
     with tenant_context(practice["tenant"]):
         practice["notification"] = Notification(
             tenant_id=practice["tenant"].id, appointment_id=practice["appointment"].id, channel="email",

@@ -9,8 +9,9 @@ import pytest
 from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules.appointments.models import Appointment
-from tests import factories
-from tests.clients import ADMIN_HOST, CSRF_META
+from tests.support import factories
+from tests.support.clients import CSRF_META
+from tests.support.practice import build_practice
 
 ACME = "acme.sloty.test"
 HTMX_SRC = re.compile(r'<script src="/static/vendor/(htmx-2\.0\.\d+\.min\.js)" defer></script>')
@@ -19,7 +20,7 @@ SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
 
 @pytest.fixture
 def acme(app):
-    return factories.practice("acme", name="Acme Dental")
+    return build_practice("acme", name="Acme Dental")
 
 
 @pytest.fixture
@@ -82,40 +83,7 @@ def test_the_csrf_token_in_the_x_csrftoken_header_works_as_htmx_sends_it(acme, o
     assert appointment_status(acme) == "cancelled"
 
 
-# Headers on every response
-
-
-def csp_directives(response) -> dict[str, str]:
-    policy = response.headers["Content-Security-Policy"]
-    return dict(directive.strip().partition(" ")[::2] for directive in policy.split(";"))
-
-
-RESPONSES = {
-    "booking page": (ACME, "/"),
-    "sign-in page": (ACME, "/login"),
-    "404 on a tenant host": (ACME, "/no-such-page"),
-    "404 for an unknown host": ("nobody.sloty.test", "/"),
-    "admin host": (ADMIN_HOST, "/login"),
-    "admin host redirect": (ADMIN_HOST, "/"),
-    "static file": (ACME, "/static/sloty.css"),
-    "vendored htmx": (ADMIN_HOST, "/static/vendor/htmx-2.0.11.min.js"),
-}
-
-
-@pytest.mark.parametrize("name", RESPONSES)
-def test_every_response_carries_the_security_headers(acme, visitor, name):
-    host, path = RESPONSES[name]
-    response = visitor(host).get(path)
-    policy = response.headers["Content-Security-Policy"]
-    directives = csp_directives(response)
-    assert directives["script-src"] == "'self'"
-    assert directives["frame-ancestors"] == "'none'"
-    assert directives["object-src"] == "'none'"
-    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-    if response.mimetype == "text/html":
-        assert "HX-Request" in response.headers["Vary"]
+# Headers on every response: tests/faces/test_every_route.py sweeps every route in the url_map.
 
 
 # The base layout

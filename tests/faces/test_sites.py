@@ -10,8 +10,9 @@ from app.modules import tenants
 from app.modules.accounts.models import User
 from app.modules.tenants.models import Tenant
 from app.web.sites import RESERVED_SLUGS
-from tests import factories
-from tests.clients import ADMIN_HOST
+from tests.support import factories
+from tests.support.clients import ADMIN_HOST
+from tests.support.practice import build_practice
 
 ACME = "acme.sloty.test"
 NO_PRACTICE = "No practice lives at this address."
@@ -19,7 +20,7 @@ NO_PRACTICE = "No practice lives at this address."
 
 @pytest.fixture
 def acme(app):
-    return factories.practice("acme", name="Acme Dental")
+    return build_practice("acme", name="Acme Dental")
 
 
 def html(response) -> str:
@@ -60,7 +61,7 @@ def test_a_tenant_custom_domain_serves_its_booking_site(acme, visitor, host):
 
 
 def test_two_tenants_on_one_platform_each_serve_their_own_site(acme, visitor):
-    factories.practice("globex", name="Globex Clinic")
+    build_practice("globex", name="Globex Clinic")
     assert "<h1>Acme Dental</h1>" in html(visitor(ACME).get("/"))
     globex = html(visitor("globex.sloty.test").get("/"))
     assert "<h1>Globex Clinic</h1>" in globex and "Acme Dental" not in globex

@@ -28,8 +28,8 @@ from app.modules.appointments.models import Appointment, AppointmentParticipant
 from app.modules.catalogue.models import ProviderLocation, ProviderService, Service
 from app.modules.customers.models import Customer
 from app.modules.schedules.models import WorkingHours
-from tests import factories, services
 from tests.conftest import running_app
+from tests.support import factories, services
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

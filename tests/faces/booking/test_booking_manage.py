@@ -9,28 +9,13 @@ import pytest
 
 from app.modules.appointments.models import Appointment, AppointmentParticipant
 from app.modules.notifications.models import Notification
-from tests.booking_fixtures import (  # noqa: F401  (fixtures, used by name)
-    assert_page,
-    assert_redirected,
-    book,
-    booked,
-    booked_token,
-    changed_tables,
-    clinic,
-    elsewhere,
-    form_fields,
-    html,
-    key,
-    link_to,
-    links,
-    messages_stay_in_the_outbox,
-    policy,
-    rows,
-    service_url,
-    snapshot,
-    text,
-)
+from tests.support.booking import book, booked_token, service_url
+from tests.support.database import changed_tables, rows, snapshot
+from tests.support.pages import assert_page, assert_redirected, form_fields, html, key, link_to, links, text
+from tests.support.practice import policy
 
+# Messages a booking queues stay in the outbox, where these tests read them.
+pytestmark = pytest.mark.usefixtures("messages_stay_in_the_outbox")
 HTMX = pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 WEEK = 7 * 24 * 60
 LONDON = ZoneInfo("Europe/London")

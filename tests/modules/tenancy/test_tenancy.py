@@ -18,30 +18,34 @@ from app.modules.customers.models import Customer
 from app.modules.schedules.models import BookingPolicy, WorkingHours
 from app.modules.tenants.models import Tenant
 from app.web.loading import get_or_404
-
-from tests import factories
+from tests.support import factories
+from tests.support.practice import build_practice
 
 TENANT_OWNED = sorted(
     (mapper.class_ for mapper in db.Model.registry.mappers if issubclass(mapper.class_, TenantOwned)),
     key=lambda model: model.__name__,
 )
-# The models factories.practice() gives rows in every tenant: the behaviour tests are not vacuous on these.
+# The models build_practice() gives rows in every tenant: the behaviour tests are not vacuous on these.
 POPULATED = [
     Appointment, AppointmentParticipant, AuditEvent, BookingPolicy, Customer, Location, Provider,
     ProviderLocation, ProviderService, Service, User, WorkingHours,
 ]
-# practice() keys whose rows tests load by id.
+# build_practice() keys whose rows tests load by id.
 LOADABLE = ["appointment", "customer", "location", "owner", "provider", "service"]
 
 
 @pytest.fixture
 def alpha(app):
-    return factories.practice("alpha")
+    made = build_practice("alpha")
+    db.session.commit()  # some tests roll their session back, which must not take the practice with it
+    return made
 
 
 @pytest.fixture
 def bravo(app):
-    return factories.practice("bravo")
+    made = build_practice("bravo")
+    db.session.commit()  # some tests roll their session back, which must not take the practice with it
+    return made
 
 
 @contextmanager

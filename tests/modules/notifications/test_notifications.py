@@ -2,7 +2,7 @@
 server receives (with its calendar invitation), reminders that follow the booking, SMS, and failures."""
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs
 
@@ -18,9 +18,11 @@ from app.modules.customers.models import Customer
 from app.modules.notifications import delivery, jobs, outbox, transport
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant
-from tests import services
-from tests.booking_fixtures import assert_redirected, clinic, filled_form, rows  # noqa: F401
-from tests.mail import SMTPServer, calendar_part
+from tests.support import services
+from tests.support.booking import filled_form
+from tests.support.database import rows
+from tests.support.mail import SMTPServer, calendar_part
+from tests.support.pages import assert_redirected
 
 UTC = timezone.utc
 
@@ -201,7 +203,7 @@ def test_smtp_failures_retry_when_transient_and_fail_when_permanent(visitor, cli
 def test_staff_see_the_history_and_can_retry_a_failed_message(visitor, clinic, smtp):
     smtp.inbox.refuse_with = "550 5.1.1 No such user"
     booking = book(visitor, clinic, clinic.at(clinic.day(3), "10:00"))
-    from tests import factories
+    from tests.support import factories
 
     owner = factories.user(clinic.tenant, "owner")
     staff = visitor(clinic.host)
@@ -314,7 +316,7 @@ def test_with_redis_the_request_enqueues_one_job_per_message_and_attempt(app, vi
 # --- practices set when reminders go out -----------------------------------------------------
 
 def test_owners_set_the_reminder_times_and_new_bookings_follow_them(visitor, clinic, smtp):
-    from tests import factories
+    from tests.support import factories
 
     owner = factories.user(clinic.tenant, "owner")
     staff = visitor(clinic.host)
@@ -336,7 +338,7 @@ def test_owners_set_the_reminder_times_and_new_bookings_follow_them(visitor, cli
 
 
 def test_front_desk_staff_cannot_change_reminder_times(visitor, clinic):
-    from tests import factories
+    from tests.support import factories
 
     desk = factories.user(clinic.tenant, "staff")
     staff = visitor(clinic.host)

@@ -1,0 +1,214 @@
+"""Every route in the url_map: signed-out visitors of staff pages are sent to sign in, every page
+carries the security headers, and every page renders within its budget of SQL statements."""
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.support.clients import ADMIN_HOST, host_of
+from tests.support.routes import appointments_today, blueprint_of, hosts_of, methods_of, path_of, rules_of
+
+# The most SQL statements each GET page may send (measured on a practice with three appointments,
+# SQLite and PostgreSQL alike). A ceiling the code must not creep past: lower it when a page gets cheaper.
+BUDGETS = {
+    "booking.home": 3,
+    "booking.sign_in": 1,
+    "booking.sign_in_link": 2,
+    # Grows with the customer's bookings: each booking's appointment, then its service, location and
+    # provider, is lazy-loaded by a query of its own (7 with one booking, 8 with two, 9 with three).
+    "booking.account": 7,
+    "booking.profile": 2,
+    "booking.service": 7,
+    # The service page's 7; the chosen location again, though the providers' locations were just
+    # loaded; the intake questions (4: questions, definitions, options, rules); the signed-in
+    # customer and their remembered answers (2).
+    "booking.details": 14,
+    # One booking, yet its service, location and provider (and, on the calendar file, the customer)
+    # are each lazy-loaded by a query of their own.
+    "booking.manage": 7,
+    "booking.confirmation": 7,
+    "booking.calendar_file": 7,
+    "booking.reschedule": 10,
+    "dashboard.agenda": 4,
+    # Lazy loads again: service, location, provider, participants and customers, one query each.
+    "dashboard.appointment": 9,
+    "dashboard.customer": 6,
+    "dashboard.provider": 5,
+    "dashboard.team": 3,
+    "dashboard.reminder_settings": 2,
+}
+
+STAFF_BLUEPRINTS = ("dashboard", "backoffice")
+
+
+@pytest.fixture
+def practice(route_practice) -> dict:
+    return route_practice
+BUDGETED_BLUEPRINTS = ("booking", "dashboard")
+
+
+def test_the_sweeps_find_every_face_of_the_app(app):
+    staff = {rule.endpoint for rule in rules_of(app, *STAFF_BLUEPRINTS)}
+    pages = {rule.endpoint for rule in rules_of(app, method="GET")}
+    assert {"dashboard.agenda", "dashboard.cancel_appointment", "dashboard.retry_notification",
+            "backoffice.index", "backoffice.tenant_status"} <= staff
+    assert {"booking.home", "booking.details", "booking.manage", "booking.sign_in_link", "auth.login",
+            "dashboard.agenda", "backoffice.health", "static"} <= pages
+
+
+def test_a_route_taking_an_unknown_argument_fails_the_sweeps(app, practice):
+    app.add_url_rule("/dashboard/widgets/<int:widget_id>", "dashboard.widget", lambda widget_id: "")
+    [widget] = [rule for rule in rules_of(app, "dashboard") if rule.endpoint == "dashboard.widget"]
+    with pytest.raises(AssertionError, match=r"takes <widget_id>: add it to ARGUMENTS in tests/support/routes\.py"):
+        path_of(widget, practice)
+
+
+# Signed out: every staff page sends the visitor to sign in
+
+
+def sign_in_target(location: str) -> tuple[str, dict]:
+    parts = urlsplit(location)
+    return parts.path, parse_qs(parts.query)
+
+
+def test_signed_out_visitors_of_every_staff_page_are_sent_to_sign_in(app, practice, visitor):
+    failures = []
+    for rule in rules_of(app, *STAFF_BLUEPRINTS):
+        [host] = hosts_of(rule, practice)
+        path = path_of(rule, practice)
+        for method in methods_of(rule):
+            where = f"{method} {host}{path} ({rule.endpoint})"
+            # A GET comes back to the page after signing in; a form's POST cannot be replayed.
+            expected_query = {"next": [path]} if method == "GET" else {}
+            guest = visitor(host)
+            send = guest.get if method == "GET" else guest.post
+            plain, htmx = send(path), send(path, htmx=True)
+
+            if plain.status_code not in (302, 303):
+                failures.append(f"{where} answered {plain.status_code}, not a redirect to sign in")
+            elif sign_in_target(plain.headers["Location"]) != ("/login", expected_query):
+                failures.append(f"{where} redirected to {plain.headers['Location']}, not /login with {expected_query}")
+            if htmx.status_code != 401:
+                failures.append(f"{where} as htmx answered {htmx.status_code}, not 401")
+            elif sign_in_target(htmx.headers.get("HX-Redirect", "")) != ("/login", expected_query):
+                failures.append(f"{where} as htmx sent HX-Redirect {htmx.headers.get('HX-Redirect')!r}, not /login")
+            if htmx.get_data():
+                failures.append(f"{where} as htmx sent a body for htmx to swap in: {htmx.get_data()[:80]!r}")
+            if "Location" in htmx.headers:
+                failures.append(f"{where} as htmx sent a Location header, which htmx ignores")
+
+    assert failures == [], "\n".join(failures)
+
+
+# Security headers on every page
+
+
+def csp_directives(response) -> dict[str, str]:
+    policy = response.headers.get("Content-Security-Policy", "")
+    return dict(directive.strip().partition(" ")[::2] for directive in policy.split(";") if directive.strip())
+
+
+def header_problems(response) -> list[str]:
+    """What ``response`` lacks of the headers app/web/security.py promises on every answer."""
+    policy = response.headers.get("Content-Security-Policy", "")
+    directives = csp_directives(response)
+    expected = {
+        "script-src": "'self'", "style-src": "'self'", "object-src": "'none'", "frame-ancestors": "'none'",
+        "default-src": "'self'",
+    }
+    problems = [f"CSP {name} is {directives.get(name)!r}, not {value!r}" for name, value in expected.items()
+                if directives.get(name) != value]
+    if "unsafe-inline" in policy or "unsafe-eval" in policy:
+        problems.append(f"CSP allows unsafe code: {policy}")
+    for name, value in {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                        "Referrer-Policy": "strict-origin-when-cross-origin"}.items():
+        if response.headers.get(name) != value:
+            problems.append(f"{name} is {response.headers.get(name)!r}, not {value!r}")
+    if response.mimetype == "text/html" and "HX-Request" not in response.vary:
+        problems.append(f"HTML without Vary: HX-Request (Vary: {response.headers.get('Vary')!r})")
+    return problems
+
+
+def test_every_page_renders_with_the_security_headers(app, practice, browsers):
+    failures = []
+    for rule in rules_of(app, method="GET"):
+        for host in hosts_of(rule, practice):
+            path = path_of(rule, practice)
+            response = browsers[(host, blueprint_of(rule))].get(path)
+            where = f"GET {host}{path} ({rule.endpoint})"
+            if response.status_code != 200:
+                failures.append(f"{where} answered {response.status_code}, so its headers were not those of the page")
+            elif response.mimetype == "text/html" and not response.get_data(as_text=True).startswith("<!doctype html>"):
+                failures.append(f"{where} did not render a whole page")
+            failures += [f"{where}: {problem}" for problem in header_problems(response)]
+
+    assert failures == [], "\n".join(failures)
+
+
+# Answers that no rule makes, so the url_map cannot list them.
+NOT_ROUTES = {
+    "404 on a tenant host": (lambda p: host_of(p["tenant"]), "/no-such-page", 404),
+    "404 for an unknown host": (lambda p: "nobody.sloty.test", "/", 404),
+    "the admin host's root, sent to the backoffice": (lambda p: ADMIN_HOST, "/", 302),
+}
+
+
+@pytest.mark.parametrize("name", NOT_ROUTES)
+def test_answers_no_route_makes_carry_the_security_headers_too(practice, visitor, name):
+    host, path, status = NOT_ROUTES[name]
+    response = visitor(host(practice)).get(path)
+    assert response.status_code == status
+    if status == 404:
+        assert "Not found" in response.get_data(as_text=True)
+    else:
+        assert response.headers["Location"] == "/backoffice/"
+    assert header_problems(response) == []
+
+
+# What each page costs in SQL statements
+
+
+def page_cost(browser, path, count_queries):
+    with count_queries() as queries:
+        response = browser.get(path)
+    return response, queries
+
+
+def test_every_page_renders_within_its_budget_of_sql_statements(app, practice, browsers, count_queries):
+    appointments_today(practice, 2)  # and the practice's own, tomorrow: three appointments
+    pages = rules_of(app, *BUDGETED_BLUEPRINTS, method="GET")
+    failures = [f"BUDGETS has {endpoint}, which is no page any more: remove it"
+                for endpoint in sorted(BUDGETS.keys() - {rule.endpoint for rule in pages})]
+    for rule in pages:
+        [host] = hosts_of(rule, practice)
+        path = path_of(rule, practice)
+        response, queries = page_cost(browsers[(host, blueprint_of(rule))], path, count_queries)
+        where = f"GET {path} ({rule.endpoint})"
+        if response.status_code != 200:
+            failures.append(f"{where} answered {response.status_code}, not the page whose cost is budgeted")
+        budget = BUDGETS.get(rule.endpoint)
+        if budget is None:
+            failures.append(f"{where} has no budget: it sent {queries.count} statements; add "
+                            f"\"{rule.endpoint}\": {queries.count} to BUDGETS in tests/faces/test_every_route.py")
+        elif queries.count > budget:
+            failures.append(f"{where} sent {queries.count} statements, over its budget of {budget}:\n{queries}")
+
+    assert failures == [], "\n".join(failures)
+
+
+@pytest.mark.parametrize("page", ["agenda", "slot picker"])
+def test_a_page_costs_the_same_with_one_appointment_or_twenty(practice, browsers, count_queries, page):
+    browser = browsers[(host_of(practice["tenant"]), "dashboard" if page == "agenda" else "booking")]
+    path = "/dashboard/" if page == "agenda" else f"/services/{practice['service'].id}"
+    appointments_today(practice, 1)
+    few, with_one = page_cost(browser, path, count_queries)
+    appointments_today(practice, 19)
+    many, with_twenty = page_cost(browser, path, count_queries)
+
+    assert few.status_code == many.status_code == 200
+    assert practice["service"].name in many.get_data(as_text=True)
+    if page == "agenda":
+        # Every one of today's appointments is listed: the twenty were really loaded.
+        assert many.get_data(as_text=True).count('href="/dashboard/appointments/') == 20
+    assert with_twenty.count == with_one.count, (
+        f"{path} sent {with_one.count} statements with one appointment today, {with_twenty.count} with twenty:\n{with_twenty}"
+    )

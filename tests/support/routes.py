@@ -1,0 +1,179 @@
+"""Sweeping every route of the url_map: which rules there are, which host serves each, and its URL
+filled with real ids, tokens and query strings from one practice; the visitor who can really see each
+page. Registered from tests/conftest.py (``pytest_plugins``), so the sweeps ask for fixtures by name."""
+import hashlib
+import re
+import secrets
+from datetime import datetime, time, timedelta, timezone
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from app.core import clock
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules.appointments.models import AppointmentParticipant
+from app.modules.customers.models import CustomerSignInToken
+from app.modules.notifications.models import Notification
+from app.web.sites import BACKOFFICE_BLUEPRINTS, TENANT_BLUEPRINTS
+from tests.support import factories
+from tests.support.clients import ADMIN_HOST, host_of
+from tests.support.practice import build_practice as new_practice
+
+# What each URL argument is filled with, from the practice's rows. A rule taking an argument missing
+# here fails the sweeps, so a new route cannot quietly dodge them.
+ARGUMENTS = {
+    "appointment_id": lambda p: p["appointment"].id,
+    "customer_id": lambda p: p["customer"].id,
+    "notification_id": lambda p: p["notification"].id,
+    "provider_id": lambda p: p["provider"].id,
+    "service_id": lambda p: p["service"].id,
+    "tenant_id": lambda p: p["tenant"].id,
+    "user_id": lambda p: p["owner"].id,
+    "token": lambda p: p["manage_token"],
+    "filename": lambda p: "sloty.css",
+}
+# "token" names two secrets: a booking's manage link and, on these routes, a customer's sign-in link.
+ENDPOINT_ARGUMENTS = {
+    ("booking.sign_in_link", "token"): lambda p: p["sign_in_token"],
+    ("booking.redeem_link", "token"): lambda p: p["sign_in_token"],
+}
+# Query strings a page needs to render rather than send the visitor back a step.
+QUERIES = {
+    "booking.details": lambda p: {"location": p["location"].id, "provider": p["provider"].id, "start": a_free_slot(p)},
+}
+ARGUMENT = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
+
+# Finding and filling the rules
+
+
+def blueprint_of(rule) -> str | None:
+    return rule.endpoint.rpartition(".")[0] or None
+
+
+def rules_of(app, *blueprints, method: str | None = None) -> list:
+    """The url_map's rules of ``blueprints`` (every rule, ``static`` too, when none are named)."""
+    rules = [
+        rule for rule in app.url_map.iter_rules()
+        if (not blueprints or blueprint_of(rule) in blueprints) and (method is None or method in rule.methods)
+    ]
+    return sorted(rules, key=lambda rule: (rule.rule, rule.endpoint))
+
+
+def methods_of(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def hosts_of(rule, practice) -> list[str]:
+    """The hosts that serve ``rule``: the auth pages live on both."""
+    blueprint = blueprint_of(rule)
+    if blueprint is None:  # static files are served on every host
+        return [host_of(practice["tenant"])]
+    hosts = [host_of(practice["tenant"])] if blueprint in TENANT_BLUEPRINTS else []
+    return hosts + ([ADMIN_HOST] if blueprint in BACKOFFICE_BLUEPRINTS else [])
+
+
+def path_of(rule, practice) -> str:
+    """``rule`` with its arguments filled from ``practice``, and the query string its page needs."""
+    def value(match):
+        name = match.group(1)
+        fill = ENDPOINT_ARGUMENTS.get((rule.endpoint, name)) or ARGUMENTS.get(name)
+        assert fill, (
+            f"{rule.rule} ({rule.endpoint}) takes <{name}>: add it to ARGUMENTS in tests/support/routes.py "
+            "so the sweeps over every route cover this one"
+        )
+        return str(fill(practice))
+
+    path = ARGUMENT.sub(value, rule.rule)
+    query = QUERIES.get(rule.endpoint)
+    return f"{path}?{urlencode(query(practice))}" if query else path
+
+
+def a_free_slot(practice) -> str:
+    """A slot key the practice offers: 10:00 local on a weekday at least three days ahead."""
+    zone = ZoneInfo(practice["location"].timezone)
+    day = clock.now().astimezone(zone).date() + timedelta(days=3)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(10), tzinfo=zone).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+
+
+# The practice every route is filled from
+
+
+def appointments_today(practice, count: int) -> None:
+    """``count`` more of today's appointments, back to back from 05:00, each with its own customer:
+    the rows an agenda or a slot picker would be tempted to load one by one."""
+    tenant, service = practice["tenant"], practice["service"]
+    zone = ZoneInfo(tenant.timezone)
+    first = datetime.combine(clock.today_in(tenant.timezone), time(5), tzinfo=zone).astimezone(timezone.utc)
+    # Buffers included, so that no two block the provider at once (the database refuses that).
+    step = timedelta(minutes=service.buffer_before_minutes + service.duration_minutes + service.buffer_after_minutes)
+    already = practice.setdefault("today", 0)
+    for n in range(already, already + count):
+        factories.appointment(
+            tenant, location=practice["location"], provider=practice["provider"], service=service,
+            customer=factories.customer(tenant), starts_at=first + n * step,
+        )
+    practice["today"] = already + count
+
+
+def sign_in_token(practice) -> str:
+    """A fresh, unused sign-in link for the practice's customer, as an emailed link would carry."""
+    token = secrets.token_urlsafe(32)
+    factories.save(practice["tenant"], CustomerSignInToken(
+        tenant_id=practice["tenant"].id, customer_id=practice["customer"].id,
+        token_hash=hashlib.sha256(token.encode()).hexdigest(), expires_at=clock.now() + timedelta(minutes=15),
+    ))
+    return token
+
+
+@pytest.fixture
+def route_practice(app) -> dict:
+    """The support practice, with a failed email to retry, its booking's manage token and a sign-in link."""
+    made = new_practice("acme", name="Acme Dental")
+    tenant = made["tenant"]
+    made["notification"] = factories.save(tenant, Notification(
+        tenant_id=tenant.id, appointment_id=made["appointment"].id, channel="email", kind="booking_confirmed",
+        recipient=made["customer"].email, status="failed", scheduled_for=clock.now(), attempts=3,
+        last_error="mailbox unavailable",
+    ))
+    with tenant_context(tenant):
+        made["manage_token"] = db.session.scalar(
+            select(AppointmentParticipant.manage_token).where(AppointmentParticipant.appointment_id == made["appointment"].id)
+        )
+    made["sign_in_token"] = sign_in_token(made)
+    return made
+
+
+@pytest.fixture
+def route_owner(route_practice, visitor):
+    member = visitor(host_of(route_practice["tenant"]))
+    response = member.sign_in(route_practice["owner"].email, factories.PASSWORD)
+    assert response.status_code == 303 and response.headers["Location"] == "/dashboard/"
+    return member
+
+
+@pytest.fixture
+def route_customer(route_practice, visitor):
+    """The practice's customer, signed in on its booking site by a link of their own."""
+    member = visitor(host_of(route_practice["tenant"]))
+    response = member.post(f"/account/sign-in/{sign_in_token(route_practice)}")
+    assert response.status_code == 303 and response.headers["Location"] == "/account"
+    return member
+
+
+@pytest.fixture
+def browsers(route_practice, visitor, route_owner, route_customer, superadmin) -> dict:
+    """Who asks for a blueprint's pages on each host, so that they really render."""
+    tenant_host = host_of(route_practice["tenant"])
+    return {
+        (tenant_host, "booking"): route_customer,
+        (tenant_host, "auth"): visitor(tenant_host),
+        (tenant_host, "dashboard"): route_owner,
+        (tenant_host, None): visitor(tenant_host),
+        (ADMIN_HOST, "auth"): visitor(ADMIN_HOST),
+        (ADMIN_HOST, "backoffice"): superadmin,
+    }
