@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import DEFAULTS, finalise, from_environment
 from app.core.database import db
 from app.extensions import csrf, limiter, login_manager, migrate
-from app.web import errors, formatting, security, sites, transaction
+from app.web import errors, formatting, input_checks, security, sites, transaction
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS, compare_type=True)
     login_manager.init_app(app)
     transaction.init_app(app)
+    input_checks.init_app(app)
     # The host decides everything else: resolve it before CSRF checks and rate limits run.
     sites.init_app(app)
     csrf.init_app(app)

@@ -74,6 +74,7 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_KEY_PREFIX": "sloty",
     "LOGIN_RATE_LIMIT": "10 per 5 minutes",
+    "SIGN_IN_LINK_RATE_LIMIT": "10 per 15 minutes",
 }
 
 DEV_SECRET_KEY = "sloty-development-key-not-for-production"

@@ -6,11 +6,13 @@ from flask_wtf import CSRFProtect
 
 
 def _rate_limit_key() -> str:
-    # Per client and per host: a flood against one practice does not lock out another.
-    from flask import request
+    # Per client and per site, as resolved (not the Host header as typed: "DEMO.host." is demo's
+    # site too): a flood against one practice does not lock out another, nor escape its own limit.
     from flask_limiter.util import get_remote_address
 
-    return f"{get_remote_address()}|{request.host}"
+    from app.web.sites import current_site_key
+
+    return f"{get_remote_address()}|{current_site_key()}"
 
 
 migrate = Migrate()

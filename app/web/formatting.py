@@ -1,6 +1,7 @@
 """Template filters: money in minor units, instants shown in a location's wall-clock time."""
 from datetime import datetime
-from zoneinfo import ZoneInfo
+
+from app.core.zones import wall_time
 
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "AUD": "A$", "CAD": "C$"}
 
@@ -14,7 +15,8 @@ def money(minor_units: int, currency: str) -> str:
 
 
 def local_time(instant: datetime, zone: str, fmt: str = "%H:%M") -> str:
-    return instant.astimezone(ZoneInfo(zone)).strftime(fmt)
+    """The wall-clock time, with the zone's abbreviation when it is one of autumn's repeated hour."""
+    return wall_time(instant, zone, fmt)
 
 
 def duration(minutes: int) -> str:
@@ -24,7 +26,25 @@ def duration(minutes: int) -> str:
     return f"{hours} h" if hours else f"{mins} min"
 
 
+def duration_range(shortest: int, longest: int) -> str:
+    """"50 min", or "50–60 min" when providers' lengths differ."""
+    if shortest == longest:
+        return duration(shortest)
+    if longest <= 60:
+        return f"{shortest}–{longest} min"
+    return f"{duration(shortest)}–{duration(longest)}"
+
+
+def money_range(lowest: int, highest: int, currency: str) -> str:
+    """"£55.00", or "£55.00–£70.00" when providers' prices differ."""
+    if lowest == highest:
+        return money(lowest, currency)
+    return f"{money(lowest, currency)}–{money(highest, currency)}"
+
+
 def init_app(app) -> None:
     app.add_template_filter(money)
     app.add_template_filter(local_time)
     app.add_template_filter(duration)
+    app.add_template_filter(duration_range)
+    app.add_template_filter(money_range)

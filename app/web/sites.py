@@ -53,6 +53,14 @@ def _site() -> Site:
     return g.site
 
 
+def current_site_key() -> str:
+    """The resolved site as a stable key (rate limits): the host's spelling plays no part."""
+    site = g.get("site")
+    if site is None:
+        return f"unresolved:{request.host.lower().rstrip('.')}"
+    return "backoffice" if site.is_backoffice else f"tenant:{site.tenant.id}"
+
+
 current_site: Site = LocalProxy(_site)  # type: ignore[assignment]
 current_tenant: Tenant = LocalProxy(lambda: g.site.tenant)  # type: ignore[assignment]
 

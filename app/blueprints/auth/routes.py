@@ -12,6 +12,7 @@ from app.extensions import limiter
 from app.modules import accounts, audit
 from app.web.rendering import render, see_other
 from app.web.sites import current_site
+from app.web.transaction import keep_writes_despite_refusal
 
 SIGN_IN_FAILED = "That email and password do not match an account here."
 
@@ -24,7 +25,10 @@ def _safe_next(target: str | None) -> str | None:
     """Only a path on this site: never an open redirect, however the target is disguised."""
     if not target or any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in target):
         return None
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # such as an unclosed "[" of an IPv6 address: not a path of ours either
+        return None
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
@@ -47,6 +51,7 @@ def login():
             login_user(user)
             audit.record(db.session, "user.signed_in", user, actor=user, ip=request.remote_addr)
             return see_other(_safe_next(form.next.data) or _home())
+        keep_writes_despite_refusal()  # the failure counts towards the account's lockout
         form.form_errors.append(SIGN_IN_FAILED)
     status = 422 if request.method == "POST" else 200
     return render("auth/login.html", "sign_in_form", form=form, status=status)

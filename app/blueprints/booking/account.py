@@ -1,7 +1,7 @@
 """Customers' own account on a practice's booking site: sign-in by emailed link, appointments, profile."""
 from functools import wraps
 
-from flask import flash, g, request, session, url_for
+from flask import current_app, flash, g, request, session, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
@@ -9,21 +9,26 @@ from app.blueprints.booking import bp
 from app.blueprints.booking.forms import ProfileForm, SignInLinkForm
 from app.core import clock
 from app.core.database import db
+from app.extensions import limiter
+from app.modules import tenants
 from app.modules.customers import directory, sign_in_links
 from app.modules.customers.contacts import region_for_timezone
 from app.modules.customers.models import Customer
 from app.web.rendering import render, see_other
 from app.web.sites import current_tenant
 
-SESSION_KEY = "customer_id"
+SESSION_KEY = "customer"  # [customer id, the session version it was signed in with]
 
 
 def signed_in_customer() -> Customer | None:
-    customer_id = session.get(SESSION_KEY)
-    if customer_id is None:
+    signed_in = session.get(SESSION_KEY)
+    if not (isinstance(signed_in, list) and len(signed_in) == 2 and all(type(part) is int for part in signed_in)):
         return None
+    customer_id, version = signed_in
     # Scoped to the tenant: a customer id from another host's session can never load here.
-    return db.session.scalar(select(Customer).where(Customer.id == customer_id, Customer.active))
+    customer = db.session.scalar(select(Customer).where(Customer.id == customer_id, Customer.active))
+    # A session from before the customer signed out is worthless, even replayed from an old cookie.
+    return customer if customer is not None and customer.session_version == version else None
 
 
 def customer_required(view):
@@ -38,12 +43,13 @@ def customer_required(view):
 
 
 @bp.route("/account/sign-in", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGN_IN_LINK_RATE_LIMIT"], methods=["POST"])
 def sign_in():
     form = SignInLinkForm()
     if form.validate_on_submit():
         sign_in_links.send_link(
             db.session, form.email.data, now=clock.now(),
-            link_for=lambda token: url_for("booking.sign_in_link", token=token, _external=True),
+            link_for=lambda token: tenants.site_url(current_tenant, url_for("booking.sign_in_link", token=token)),
         )
         # The same answer whether or not we know the address: no one learns who is a customer.
         return render("booking/account/link_sent.html", "link_sent", tenant=current_tenant, email=form.email.data)
@@ -72,12 +78,15 @@ def redeem_link(token: str):
     if customer is None:
         return _link_expired()
     session.clear()
-    session[SESSION_KEY] = customer.id
+    session[SESSION_KEY] = [customer.id, customer.session_version]
     return see_other(url_for("booking.account"))
 
 
 @bp.post("/account/sign-out")
 def sign_out():
+    customer = signed_in_customer()
+    if customer is not None:
+        directory.end_all_sessions(customer)
     session.pop(SESSION_KEY, None)
     return see_other(url_for("booking.home"))
 

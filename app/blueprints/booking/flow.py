@@ -66,8 +66,9 @@ class Offer:
             providers=self.providers, provider_id=self.provider_id, day=day, now=now,
         )
 
-    def choice(self, starts_at: datetime, *, seats: int = 1, ends_at: datetime | None = None) -> booking.Choice:
-        return booking.Choice(self.service, self.location, self.provider_id, starts_at, seats, ends_at)
+    def choice(self, starts_at: datetime, *, seats: int = 1, ends_at: datetime | None = None,
+               price: int | None = None) -> booking.Choice:
+        return booking.Choice(self.service, self.location, self.provider_id, starts_at, seats, ends_at, price)
 
 
 def _int_or_404(value: str) -> int:
@@ -93,7 +94,9 @@ def _taken_or_not_offered(offer: Offer, wanted: datetime, error: booking.Booking
     now = clock.now()
     wanted_day = picker.today_at(offer.location, wanted)
     choosing = offer.picker(wanted_day, now)
-    alternatives = picker.nearest(choosing.slots or [], wanted)
+    alternatives = picker.alternatives(
+        db.session, service=offer.service, location=offer.location, provider_id=offer.provider_id, wanted=wanted, now=now,
+    )
     status = 409 if isinstance(error, booking.SlotTaken) else 422
     response = render(
         "booking/flow/service.html", "step", status=status, tenant=current_tenant, offer=offer, picker=choosing,
@@ -123,7 +126,8 @@ def details(service_id: int):
     questions = intake.load(db.session, offer.service.id)
     form = _details_form(
         offer, location=offer.location.id, provider=offer.provider_param, start=calendar_slot.key,
-        end=calendar_slot.ends_at.strftime(INSTANT_FORMAT), idempotency_key=secrets.token_urlsafe(24),
+        end=calendar_slot.ends_at.strftime(INSTANT_FORMAT), price=calendar_slot.price,
+        idempotency_key=secrets.token_urlsafe(24),
     )
     # A signed-in returning customer starts from the answers kept on their profile.
     customer = signed_in_customer()
@@ -198,7 +202,9 @@ def confirm(service_id: int):
     answers, errors = questions.clean(raw)
     form_ok = form.validate()
     unasked = _unasked(questions, raw)
-    choice = offer.choice(wanted, seats=form.attendees.data or 1, ends_at=parse_instant(form.end.data))
+    choice = offer.choice(
+        wanted, seats=form.attendees.data or 1, ends_at=parse_instant(form.end.data), price=_price(form.price.data),
+    )
     if form_ok and not errors and not unasked:
         signed_in = signed_in_customer()
         contact = booking.Contact(name=form.name.data.strip(), email=form.email.data, phone=form.phone.data or None)
@@ -228,6 +234,10 @@ def confirm(service_id: int):
     if form.idempotency_key.errors:  # missing or mangled: a fresh one lets the corrected form go through
         form.idempotency_key.data = secrets.token_urlsafe(24)
     return _render_details(offer, slot, form, questions, raw, errors, status=422, unasked=unasked)
+
+
+def _price(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def _bad_request_back_to_picker(offer: Offer):

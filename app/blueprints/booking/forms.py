@@ -1,9 +1,10 @@
 """Forms of the booking site: contact details, cancel, reschedule, sign-in link and profile."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField, TelField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, EmailField, HiddenField, StringField, TelField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.modules.customers.contacts import ContactError, normalise_email, normalise_phone
+from app.web.fields import WholeNumberField
 
 
 class ContactFields:
@@ -34,8 +35,9 @@ class BookingForm(ContactFields, FlaskForm):
     provider = HiddenField(validators=[DataRequired()])
     start = HiddenField(validators=[DataRequired(), Length(max=32)])
     end = HiddenField(validators=[DataRequired(), Length(max=32)])
+    price = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])  # in minor units, as shown
     idempotency_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
-    attendees = IntegerField("Number of places", default=1, validators=[Optional(), NumberRange(min=1, max=50)])
+    attendees = WholeNumberField("Number of places", default=1, validators=[Optional(), NumberRange(min=1, max=50)])
 
 
 class CancelForm(FlaskForm):

@@ -79,12 +79,14 @@ def reschedule_to(token: str):
     try:
         booking.reschedule(db.session, made, wanted, now=clock.now())
     except booking.BookingError as error:  # nothing was changed: the failed move rolled back to its savepoint
-        day = picker.today_at(made.appointment.location, wanted)
-        choosing = _reschedule_picker(made, day, clock.now())
-        status = 409 if isinstance(error, booking.SlotTaken) else 422
-        return _reschedule_page(
-            made, day=day, status=status, problem=str(error), alternatives=picker.nearest(choosing.slots, wanted)
+        appointment = made.appointment
+        day = picker.today_at(appointment.location, wanted)
+        nearest = picker.alternatives(
+            db.session, service=appointment.service, location=appointment.location, provider_id=appointment.provider_id,
+            wanted=wanted, now=clock.now(), ignore_appointment_id=appointment.id if appointment.service.capacity == 1 else None,
         )
+        status = 409 if isinstance(error, booking.SlotTaken) else 422
+        return _reschedule_page(made, day=day, status=status, problem=str(error), alternatives=nearest)
     flash("Your appointment has been moved.", "success")
     return see_other(url_for("booking.manage", token=token))
 

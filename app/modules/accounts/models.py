@@ -41,6 +41,9 @@ class User(TenantOwned, db.Model):
     # Part of the session's identity: raising it signs every session of this user out.
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Wrong passwords in a row, and until when the account then refuses every password (users.py).
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Flask-Login protocol.
     is_anonymous = False

@@ -1,7 +1,8 @@
 """Staff and superadmin accounts: argon2id passwords, creation and sign-in checks."""
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from app.modules.tenants.models import Tenant
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 MIN_PASSWORD_LENGTH = 10
+LOCK_AFTER = 10  # wrong passwords in a row
+LOCKOUT = timedelta(minutes=15)
 
 
 class AccountError(DomainError):
@@ -44,17 +47,42 @@ def _find(session: Session, email: str, *, superadmin: bool) -> User | None:
 
 
 def authenticate(session: Session, email: str, password: str, *, superadmin: bool, now: datetime) -> User | None:
-    """The active account with these credentials, or None. Unknown accounts cost the same time."""
+    """The active account with these credentials, or None. Unknown accounts cost the same time.
+
+    After LOCK_AFTER wrong passwords in a row an account refuses every password, the right one
+    too, for LOCKOUT; the count is in the database, so it holds across web processes and against
+    attempts from many addresses. The caller keeps the count even though the sign-in failed."""
     user = _find(session, email, superadmin=superadmin)
     if user is None:
         _verify(_decoy_hash(), password)
         return None
-    if not _verify(user.password_hash, password) or not user.active:
+    matches = _verify(user.password_hash, password)  # always, so a locked account answers as fast
+    if user.locked_until is not None and user.locked_until > now:
         return None
+    if not matches or not user.active:
+        _count_failure(session, user, now=now)
+        return None
+    user.failed_sign_ins = 0
+    user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = now
     return user
+
+
+def _count_failure(session: Session, user: User, *, now: datetime) -> None:
+    # One atomic statement: concurrent failures from several processes all count.
+    failures = User.failed_sign_ins + 1
+    session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(
+            failed_sign_ins=failures,
+            locked_until=sa.case((failures >= LOCK_AFTER, now + LOCKOUT), else_=User.locked_until),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(user, ["failed_sign_ins", "locked_until"])
 
 
 def _verify(password_hash: str, password: str) -> bool:

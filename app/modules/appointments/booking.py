@@ -56,6 +56,7 @@ class Choice:
     starts_at: datetime
     seats: int = 1
     ends_at: datetime | None = None  # the end the customer was shown, when they were shown one
+    price: int | None = None  # likewise the price shown
 
 
 def book(
@@ -192,9 +193,7 @@ def _locked_slot(
     """Lock the candidate providers, then return the fresh calendar and the slot at ``choice.starts_at``.
     ``as_shown``: first refuse a choice that differs from what the customer was offered."""
     slot = offered_slot(session, choice, now=now, ignore_appointment_id=ignore_appointment_id)
-    if as_shown:
-        check_as_shown(choice, slot)
-    locked = set(slot.provider_ids)
+    locked = set(check_as_shown(choice, slot) if as_shown else slot.provider_ids)
     session.execute(
         sa.select(Provider.id).where(Provider.id.in_(sorted(locked))).order_by(Provider.id).with_for_update()
     ).all()
@@ -211,14 +210,20 @@ def _locked_slot(
     return fresh, replace(slot, provider_ids=usable)
 
 
-def check_as_shown(choice: Choice, slot: availability.Slot) -> None:
-    """The customer books what they were shown: its length, and no more people than it has room for."""
-    if choice.ends_at is not None and choice.ends_at != slot.ends_at:
+def check_as_shown(choice: Choice, slot: availability.Slot) -> tuple[int, ...]:
+    """The customer books what they were shown: its length and price, and no more people than it has
+    room for. Returns the providers whose appointment would be exactly that."""
+    terms = [t for t in slot.terms if choice.ends_at in (None, t.ends_at)]
+    if not terms:
         raise SlotNotOffered("That appointment length is not offered.")
+    terms = [t for t in terms if choice.price in (None, t.price)]
+    if not terms:
+        raise SlotNotOffered("That price is not offered. Please choose one of the times shown.")
     if slot.seats_left is None and choice.seats != 1:
         raise SeatsUnavailable("This appointment is for one person.")
     if slot.seats_left is not None and choice.seats > slot.seats_left:
         raise SeatsUnavailable(f"Only {slot.seats_left} places are left at this time.")
+    return tuple(t.provider_id for t in terms)
 
 
 def _session_to_join(session, choice: Choice, provider_id: int) -> Appointment | None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from app.core.zones import wall_time
+
 UTC = timezone.utc
 
 
@@ -51,7 +53,7 @@ class ProviderCalendar:
     provider_id: int
     name: str
     duration: timedelta
-    price: int | None
+    price: int | None  # what this provider charges for the service
     weekly: dict[int, list[tuple[time, time]]] = field(default_factory=lambda: defaultdict(list))
     overrides: dict[date, list[tuple[time, time]]] = field(default_factory=dict)  # [] is a day off
     time_off: list[tuple[datetime, datetime]] = field(default_factory=list)
@@ -67,12 +69,26 @@ class ProviderCalendar:
 
 
 @dataclass(frozen=True)
+class Terms:
+    """What one provider's appointment at a slot would be: its end and its price."""
+
+    provider_id: int
+    ends_at: datetime
+    price: int | None
+
+
+@dataclass(frozen=True)
 class Slot:
+    """A start offered; ``ends_at`` and ``price`` are what the customer is shown and booked at. For
+    "any provider", ``terms`` says what each provider's would be: only those matching may take it."""
+
     starts_at: datetime
     ends_at: datetime
     zone: ZoneInfo
     provider_ids: tuple[int, ...]
     seats_left: int | None = None  # only for group services
+    price: int | None = None
+    terms: tuple[Terms, ...] = ()
 
     @property
     def local_start(self) -> datetime:
@@ -84,7 +100,11 @@ class Slot:
 
     @property
     def label(self) -> str:
-        return self.local_start.strftime("%H:%M")
+        return wall_time(self.starts_at, self.zone)
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
     @property
     def key(self) -> str:
@@ -124,9 +144,12 @@ class Calendar:
                     merged[slot.starts_at] = slot
                 else:
                     seats = None if slot.seats_left is None else max(slot.seats_left, other.seats_left or 0)
+                    terms = other.terms + slot.terms
+                    # Providers' lengths or prices may differ: show the shortest, then the cheapest.
+                    shown = min(terms, key=lambda t: (t.ends_at, t.price or 0, t.provider_id))
                     merged[slot.starts_at] = Slot(
-                        other.starts_at, max(other.ends_at, slot.ends_at), self.zone,
-                        other.provider_ids + slot.provider_ids, seats,
+                        other.starts_at, shown.ends_at, self.zone, other.provider_ids + slot.provider_ids, seats,
+                        shown.price, terms,
                     )
         return [merged[start] for start in sorted(merged)]
 
@@ -196,12 +219,13 @@ class Calendar:
         others = (s for s in sessions.values() if s is not session)
         if any(s.blocked_from < block[1] and block[0] < s.blocked_until for s in others):
             return None
+        terms = (Terms(provider.provider_id, ends_at, provider.price),)
         if self.capacity == 1:
-            return Slot(starts_at, ends_at, self.zone, (provider.provider_id,))
+            return Slot(starts_at, ends_at, self.zone, (provider.provider_id,), None, provider.price, terms)
         seats_left = self.capacity - (session.seats_taken if session else 0)
         if seats_left <= 0:
             return None
-        return Slot(starts_at, ends_at, self.zone, (provider.provider_id,), seats_left)
+        return Slot(starts_at, ends_at, self.zone, (provider.provider_id,), seats_left, provider.price, terms)
 
 
 class Intervals:

@@ -79,7 +79,8 @@ def _load_providers(session, calendar, service, location, provider_id) -> dict[i
         provider = providers.get(row.id)
         if provider is None:
             duration = timedelta(minutes=row.duration_minutes or service.duration_minutes)
-            provider = providers[row.id] = ProviderCalendar(row.id, row.name, duration, row.price)
+            price = row.price if row.price is not None else service.price
+            provider = providers[row.id] = ProviderCalendar(row.id, row.name, duration, price)
         if row.weekday is not None:
             provider.weekly[row.weekday].append((row.starts_at, row.ends_at))
     return providers

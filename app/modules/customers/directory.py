@@ -69,6 +69,11 @@ def appointment_history(session: Session, customer: Customer, *, provider_user_i
     return list(session.scalars(query))
 
 
+def end_all_sessions(customer: Customer) -> None:
+    """Sign the customer out everywhere: their sessions carry the version they were issued with."""
+    customer.session_version += 1
+
+
 def update_profile(
     customer: Customer, *, name: str, phone: str | None, email_consent: bool, sms_consent: bool,
 ) -> Customer:

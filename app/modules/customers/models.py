@@ -21,6 +21,8 @@ class Customer(TenantOwned, db.Model):
     email_consent: Mapped[bool] = mapped_column(default=True)
     sms_consent: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of a signed-in customer's session: raising it ends every session on the server.
+    session_version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
 
 
 class CustomerSignInToken(TenantOwned, db.Model):

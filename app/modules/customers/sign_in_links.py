@@ -12,6 +12,7 @@ from app.modules.customers.directory import customer_by_email
 from app.modules.customers.models import Customer, CustomerSignInToken
 
 LINK_LIFETIME = timedelta(minutes=15)
+LINKS_PER_LIFETIME = 3  # a customer asking again and again gets no more mail than this
 
 
 def _digest(token: str) -> str:
@@ -20,9 +21,10 @@ def _digest(token: str) -> str:
 
 def send_link(session: Session, email: str, *, now: datetime, link_for: Callable[[str], str]) -> None:
     """Email the active customer with ``email`` a fresh sign-in link (``link_for(token)``), through
-    the outbox. An unknown address gets nothing, and the caller cannot tell the difference."""
+    the outbox, at most LINKS_PER_LIFETIME in LINK_LIFETIME. An unknown address gets nothing, and
+    the caller cannot tell the difference."""
     customer = customer_by_email(session, email, active_only=True)
-    if customer is None:
+    if customer is None or _recent_links(session, customer, now=now) >= LINKS_PER_LIFETIME:
         return
     token = secrets.token_urlsafe(32)
     session.add(CustomerSignInToken(
@@ -30,6 +32,14 @@ def send_link(session: Session, email: str, *, now: datetime, link_for: Callable
     ))
     notifications.queue(
         session, now=now, tenant_id=customer.tenant_id, kind="magic_link", recipient=customer.email, link=link_for(token)
+    )
+
+
+def _recent_links(session: Session, customer: Customer, *, now: datetime) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(CustomerSignInToken).where(
+            CustomerSignInToken.customer_id == customer.id, CustomerSignInToken.created_at > now - LINK_LIFETIME,
+        )
     )
 
 

@@ -5,9 +5,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 
+from app.core.zones import wall_time
 from app.modules.appointments import exports
 from app.modules.appointments.models import AppointmentParticipant
 from app.modules.notifications.models import Notification
+from app.modules.tenants import site_url
 from app.modules.tenants.models import Tenant
 
 SUBJECTS = {
@@ -41,12 +43,6 @@ class Content:
     calendar_method: str | None = None
 
 
-def site_url(tenant: Tenant, path: str) -> str:
-    """An absolute link into the tenant's booking site, for messages sent outside a request."""
-    host = tenant.custom_domain or f"{tenant.slug}.{current_app.config['BASE_DOMAIN']}"
-    return f"{current_app.config['PREFERRED_URL_SCHEME']}://{host}{path}"
-
-
 def build(notification: Notification, tenant: Tenant, booking: AppointmentParticipant | None, *, now: datetime) -> Content:
     context = {"notification": notification, "tenant": tenant, "kind": notification.kind, "link": notification.payload.get("link")}
     calendar = method = None
@@ -56,7 +52,7 @@ def build(notification: Notification, tenant: Tenant, booking: AppointmentPartic
         manage_url = site_url(tenant, f"/bookings/{booking.manage_token}")
         context |= {
             "booking": booking, "appointment": appointment, "manage_url": manage_url,
-            "when": appointment.starts_at.astimezone(zone).strftime("%A %-d %B %Y at %H:%M"),
+            "when": wall_time(appointment.starts_at, zone, "%A %-d %B %Y at %H:%M"),
             "zone_name": f"{appointment.location.timezone} ({appointment.starts_at.astimezone(zone).strftime('%Z')})",
         }
         method = CALENDAR_METHODS.get(notification.kind)

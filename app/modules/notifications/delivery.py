@@ -87,6 +87,6 @@ def _deliver(notification: Notification, booking, *, now) -> str:
     email = transport.email_message(
         sender=transport.sender_address(config, tenant.name), to=notification.recipient, subject=message.subject,
         text=message.text, html=message.html, calendar=message.calendar, calendar_method=message.calendar_method,
-        message_id=transport.stable_message_id(notification.id, config["MAIL_DOMAIN"]),
+        message_id=transport.stable_message_id(notification.id, config["MAIL_DOMAIN"]), sent_at=now,
     )
     return transport.mailer(config).send(email)

@@ -9,8 +9,9 @@ import socket
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import format_datetime, formataddr
 
 import phonenumbers
 
@@ -35,13 +36,14 @@ class TransientFailure(Exception):
 
 # --- email ---------------------------------------------------------------------------------
 
-def email_message(*, sender: str, to: str, subject: str, text: str, html: str, message_id: str,
+def email_message(*, sender: str, to: str, subject: str, text: str, html: str, message_id: str, sent_at: datetime,
                   calendar: bytes | None = None, calendar_method: str | None = None) -> EmailMessage:
     """A multipart message: text and HTML alternatives, and an optional iCalendar attachment."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
+    message["Date"] = format_datetime(sent_at)  # RFC 5322 requires it; spam filters punish its absence
     message["Message-ID"] = message_id
     message.set_content(text)
     message.add_alternative(html, subtype="html")

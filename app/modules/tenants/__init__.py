@@ -1,4 +1,4 @@
-"""Practices on the platform: the Tenant model, their slugs, creation and status (``practices``)."""
+"""Practices on the platform: the Tenant model, their slugs, creation, status and addresses (``practices``)."""
 from app.modules.tenants.practices import (
     RESERVED_SLUGS,
     TenantError,
@@ -7,9 +7,10 @@ from app.modules.tenants.practices import (
     create_tenant,
     set_reminder_offsets,
     set_status,
+    site_url,
 )
 
 __all__ = [
     "RESERVED_SLUGS", "TenantError", "check_slug", "check_timezone", "create_tenant", "set_reminder_offsets",
-    "set_status",
+    "set_status", "site_url",
 ]

@@ -2,6 +2,7 @@
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -86,3 +87,9 @@ def set_reminder_offsets(session: Session, tenant: Tenant, offsets: list[int], *
     tenant.reminder_offsets = sorted(set(offsets), reverse=True)
     audit.record(session, "tenant.reminders_changed", tenant, actor=actor, tenant_id=tenant.id, offsets=tenant.reminder_offsets)
     return tenant
+
+
+def site_url(tenant: Tenant, path: str) -> str:
+    """An absolute link into the tenant's booking site, for messages sent outside a request."""
+    host = tenant.custom_domain or f"{tenant.slug}.{current_app.config['BASE_DOMAIN']}"
+    return f"{current_app.config['PREFERRED_URL_SCHEME']}://{host}{path}"
