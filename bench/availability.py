@@ -369,18 +369,22 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(url: str, workers: int):
-    """gunicorn serving wsgi:app on a free loopback port; yields the port."""
+def gunicorn(url: str, workers: int, *, app: str = "wsgi:app", env: dict | None = None, options: tuple = ()):
+    """gunicorn serving ``app`` (sync workers) on a free loopback port; yields the port.
+
+    ``env`` adds to the environment the server gets and ``options`` to its command line;
+    ``GET /`` must answer 200 once it is up.
+    """
     port = free_port()
-    env = os.environ | {
+    server_env = os.environ | {
         "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "BASE_DOMAIN": f"sloty.test:{port}",
         "SESSION_COOKIE_SECURE": "false",
-    }
-    env.pop("REDIS_URL", None)
+    } | (env or {})
+    server_env.pop("REDIS_URL", None)
     log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", *options, app],
+        cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30
@@ -419,14 +423,29 @@ def fetch(port: int, host: str, path: str, headers: dict | None = None) -> tuple
 def measure_under_gunicorn(url: str, seeded: Seeded, *, workers: int, connections: int, seconds: int, rounds: int) -> tuple:
     """Requests per second for the slots fragment, over ``rounds`` runs; returns ([rps…], tool, details)."""
     paths = fragment_paths(seeded)
-    load = with_wrk if shutil.which("wrk") else with_threads
     with gunicorn(url, workers) as port:
         host = f"{SLUG}.sloty.test:{port}"
-        for path in paths:  # warm up both workers' connections and caches
-            for _ in range(workers):
-                fetch(port, host, path, {"HX-Request": "true"})
-        runs = [load(port, host, paths, connections, seconds) for _ in range(rounds)]
+        warm_up(port, host, paths, workers)
+        runs = [load_run(port, host, paths, connections, seconds) for _ in range(rounds)]
     return [rps for rps, _, _ in runs], runs[0][1], [detail for _, _, detail in runs]
+
+
+def warm_up(port: int, host: str, paths: list[str], workers: int) -> None:
+    """Each path once per worker (as many times as workers): connections, caches, PostgreSQL's buffers."""
+    for path in paths:
+        for _ in range(workers):
+            status, _ = fetch(port, host, path, {"HX-Request": "true"})
+            if status != 200:
+                raise SystemExit(f"warm-up: {path} answered {status}")
+
+
+def load_run(port: int, host: str, paths: list[str], connections: int, seconds: int) -> tuple:
+    """One load run rotating ``paths`` with ``HX-Request: true``: wrk if installed, else Python threads.
+
+    Returns (req/s, tool, detail).
+    """
+    load = with_wrk if shutil.which("wrk") else with_threads
+    return load(port, host, paths, connections, seconds)
 
 
 WRK_SCRIPT = """

@@ -35,6 +35,15 @@ def _sqlite_connect(dbapi_connection, connection_record):
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
 
+@event.listens_for(Engine, "connect")
+def _postgresql_in_utc(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__.startswith("psycopg2"):
+        # Instants then arrive already in UTC, and UTCDateTime passes them through untouched.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":

@@ -13,21 +13,20 @@ BUDGETS = {
     "booking.home": 3,
     "booking.sign_in": 1,
     "booking.sign_in_link": 2,
-    # Grows with the customer's bookings: each booking's appointment, then its service, location and
-    # provider, is lazy-loaded by a query of its own (7 with one booking, 8 with two, 9 with three).
-    "booking.account": 7,
+    # The tenant, the customer, then every booking with its appointment, service, location and provider.
+    "booking.account": 3,
     "booking.profile": 2,
-    "booking.service": 7,
-    # The service page's 7; the chosen location again, though the providers' locations were just
-    # loaded; the intake questions (4: questions, definitions, options, rules); the signed-in
-    # customer and their remembered answers (2).
-    "booking.details": 14,
-    # One booking, yet its service, location and provider (and, on the calendar file, the customer)
-    # are each lazy-loaded by a query of their own.
-    "booking.manage": 7,
-    "booking.confirmation": 7,
-    "booking.calendar_file": 7,
-    "booking.reschedule": 10,
+    # The tenant; the service with its providers and their locations (one statement); the engine's 3.
+    "booking.service": 5,
+    # The service page's 5 less the week's engine run (the slot's own day: 3); the intake questions
+    # (2: questions with their definitions and options, then rules); the signed-in customer (1)
+    # and their remembered answers (only with customer-scope questions).
+    "booking.details": 8,
+    # The booking with everything shown of it in one statement (manage adds the policy for its cutoffs).
+    "booking.manage": 3,
+    "booking.confirmation": 2,
+    "booking.calendar_file": 2,
+    "booking.reschedule": 6,
     "dashboard.agenda": 4,
     # Lazy loads again: service, location, provider, participants and customers, one query each.
     "dashboard.appointment": 9,

@@ -13,11 +13,11 @@ from app.core import clock
 from app.core.database import db
 from app.modules import intake
 from app.modules.appointments import booking
-from app.modules.catalogue.models import Location, Service
-from app.modules.catalogue.offering import active_locations, offered_by, services_by_category
+from app.modules.catalogue.models import Service
+from app.modules.catalogue.offering import active_locations, active_service, offered_by, services_by_category
 from app.modules.customers.contacts import region_for_timezone
 from app.web.forms import show_error
-from app.web.loading import MAX_ID, get_or_404
+from app.web.loading import MAX_ID, load_or_404
 from app.web.rendering import is_htmx, render, see_other
 from app.web.sites import current_tenant
 
@@ -37,13 +37,11 @@ class Offer:
 
     def __init__(self, service: Service, location_param: str | None, provider_param: str | None):
         self.service = service
-        self.providers_all = offered_by(db.session, service)
+        self.providers_all = offered_by(service)
         locations = {loc.id: loc for p in self.providers_all for loc in p.locations if loc.active}
         self.locations = sorted(locations.values(), key=lambda loc: loc.name)
         if location_param:
-            self.location = get_or_404(Location, _int_or_404(location_param), active_only=True)
-            if self.location.id not in locations:
-                abort(404)
+            self.location = locations.get(_int_or_404(location_param)) or abort(404)
         elif self.locations:
             # Start where most of the service's providers work: the likeliest place to find times.
             self.location = max(self.locations, key=lambda loc: sum(loc in p.locations for p in self.providers_all))
@@ -60,10 +58,10 @@ class Offer:
     def provider_param(self) -> str:
         return str(self.provider_id) if self.provider_id else "any"
 
-    def picker(self, day: date | None, now: datetime) -> picker.Picker:
+    def picker(self, day: date | None, now: datetime, *, week: date | None = None) -> picker.Picker:
         return picker.build(
             db.session, service=self.service, location=self.location, locations=self.locations,
-            providers=self.providers, provider_id=self.provider_id, day=day, now=now,
+            providers=self.providers, provider_id=self.provider_id, day=day, week=week, now=now,
         )
 
     def choice(self, starts_at: datetime, *, seats: int = 1, ends_at: datetime | None = None,
@@ -79,13 +77,16 @@ def _int_or_404(value: str) -> int:
 
 
 def _service_or_404(service_id: int) -> Service:
-    return get_or_404(Service, service_id, active_only=True)
+    return load_or_404(lambda: active_service(db.session, service_id), service_id)
 
 
 @bp.get("/services/<int:service_id>")
 def service(service_id: int):
     offer = Offer(_service_or_404(service_id), request.args.get("location"), request.args.get("provider"))
-    choosing = offer.picker(parse_day(request.args.get("day")), clock.now()) if offer.location else None
+    choosing = None
+    if offer.location:
+        day, week = parse_day(request.args.get("day")), parse_day(request.args.get("week"))
+        choosing = offer.picker(day, clock.now(), week=week)
     return render("booking/flow/service.html", "step", tenant=current_tenant, offer=offer, picker=choosing)
 
 

@@ -44,29 +44,31 @@ def cancel(token: str):
     return see_other(url_for("booking.manage", token=token))
 
 
-def _reschedule_picker(made, day, now):
+def _reschedule_picker(made, day, now, week=None):
     appointment = made.appointment
     service, location = appointment.service, appointment.location
     ignore = appointment.id if service.capacity == 1 else None
     return picker.build(
         db.session, service=service, location=location, locations=[location], providers=[appointment.provider],
-        provider_id=appointment.provider_id, day=day, now=now, ignore_appointment_id=ignore,
+        provider_id=appointment.provider_id, day=day, week=week, now=now, ignore_appointment_id=ignore,
     )
 
 
-def _reschedule_page(made, *, day=None, status=200, problem=None, alternatives=()):
+def _reschedule_page(made, *, day=None, week=None, status=200, problem=None, alternatives=()):
     now = clock.now()
     return render(
         "booking/manage/reschedule.html", "step", status=status, tenant=current_tenant, booking=made,
         appointment=made.appointment, changes=booking.change_windows(db.session, made, now=now),
-        picker=_reschedule_picker(made, day, now),
+        picker=_reschedule_picker(made, day, now, week),
         form=RescheduleForm(), problem=problem, alternatives=alternatives,
     )
 
 
 @bp.get("/bookings/<token>/reschedule")
 def reschedule(token: str):
-    return _reschedule_page(_booking_or_404(token), day=parse_day(request.args.get("day")))
+    return _reschedule_page(
+        _booking_or_404(token), day=parse_day(request.args.get("day")), week=parse_day(request.args.get("week"))
+    )
 
 
 @bp.post("/bookings/<token>/reschedule")

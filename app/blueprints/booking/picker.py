@@ -21,8 +21,8 @@ class Picker:
     week: list[tuple[date, int]]  # each day of the week with its number of slots
     slots: list[Slot]  # the chosen day's
     next_available: date | None  # when the whole week is empty
-    previous_week: date | None  # the first day of the week before with times (its first bookable day if none)
-    next_week: date  # likewise for the week after
+    previous_week: date | None  # the Monday of the week before, unless it is all past; the picker lands on
+    next_week: date  # the Monday after; its link lands on that week's first day with times
     figures: list[tuple[int, int]]  # (minutes, price) of each provider who could take a booking
 
     @property
@@ -43,19 +43,23 @@ class Picker:
         params = {"location": self.location.id, "provider": self.provider_param, "day": self.day.isoformat()}
         return params | {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
 
+    def week_query(self, monday: date) -> dict:
+        """URL parameters that land on ``monday``'s week, on its first day with times."""
+        return self.query(day=monday, week=monday)
+
 
 def today_at(location, now: datetime) -> date:
     return now.astimezone(ZoneInfo(location.timezone)).date()
 
 
 def build(session, *, service, location, locations, providers, provider_id, day: date | None, now: datetime,
-          ignore_appointment_id: int | None = None) -> Picker:
-    """Slots for the week around ``day`` (default: the first day with slots this week), and where
-    "Previous week" and "Next week" land: on the first day of that week with times."""
+          week: date | None = None, ignore_appointment_id: int | None = None) -> Picker:
+    """Slots for the week around ``day``. From today, or with ``week`` (where "Previous week" and
+    "Next week" lead), the picker lands on that week's first day with times."""
     today = today_at(location, now)
-    day = max(day or today, today)
+    day = max(week or day or today, today)
+    landing = week is not None or day == today
     monday, sunday = availability.week_of(day)
-    week_before, week_after = monday - timedelta(days=7), sunday + timedelta(days=7)
 
     def calendar(first: date, last: date) -> availability.Calendar:
         return availability.load(
@@ -63,37 +67,25 @@ def build(session, *, service, location, locations, providers, provider_id, day:
             provider_id=provider_id, ignore_appointment_id=ignore_appointment_id,
         )
 
-    # The weeks either side come in the same three statements: only to know where their links land.
-    three_weeks = calendar(max(week_before, today), week_after)
-    nearby = three_weeks.slots(now)
-    around = availability.days_with_slots(nearby)
-    slots = [s for s in nearby if monday <= s.local_start.date() <= sunday]
-    per_day = {d: n for d, n in around.items() if monday <= d <= sunday}
-    week = [(monday + timedelta(days=i), per_day.get(monday + timedelta(days=i), 0)) for i in range(7)]
-    if per_day and not per_day.get(day) and day == today:
+    this_week = calendar(max(monday, today), sunday)
+    slots = this_week.slots(now)
+    per_day = availability.days_with_slots(slots)
+    week_days = [(monday + timedelta(days=i), per_day.get(monday + timedelta(days=i), 0)) for i in range(7)]
+    if per_day and not per_day.get(day) and landing:
         day = min(per_day)
     next_available = None
     if not slots:
-        next_available = min((d for d in around if d > sunday), default=None)
-        if next_available is None:
-            later = calendar(week_after + timedelta(days=1), today + three_weeks.policy.horizon).slots(now)
-            next_available = later[0].local_start.date() if later else None
+        later = calendar(sunday + timedelta(days=1), today + this_week.policy.horizon).slots(now)
+        next_available = later[0].local_start.date() if later else None
     return Picker(
         service=service, location=location, locations=locations, providers=providers, provider_id=provider_id,
-        day=day, today=today, week=week, slots=[s for s in slots if s.local_start.date() == day],
+        day=day, today=today, week=week_days, slots=[s for s in slots if s.local_start.date() == day],
         next_available=next_available,
-        previous_week=_first_with_times(around, max(week_before, today), monday - timedelta(days=1)),
-        next_week=_first_with_times(around, sunday + timedelta(days=1), week_after),
-        figures=[(int(p.duration.total_seconds() // 60), p.price) for p in three_weeks.providers]
+        previous_week=monday - timedelta(days=7) if monday > today else None,
+        next_week=monday + timedelta(days=7),
+        figures=[(int(p.duration.total_seconds() // 60), p.price) for p in this_week.providers]
         or [(service.duration_minutes, service.price)],
     )
-
-
-def _first_with_times(per_day, first: date, last: date) -> date | None:
-    """The first day from ``first`` to ``last`` with times, else ``first``; None for an empty range."""
-    if first > last:
-        return None
-    return min((d for d in per_day if first <= d <= last), default=first)
 
 
 def alternatives(session, *, service, location, provider_id, wanted: datetime, now: datetime,

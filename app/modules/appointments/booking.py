@@ -16,8 +16,13 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import DomainError
 from app.modules import availability, notifications
-from app.modules.appointments.models import ACTIVE_STATUSES, Appointment, AppointmentParticipant
-from app.modules.catalogue.models import Provider, Service
+from app.modules.appointments.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentParticipant,
+    with_appointment_details,
+)
+from app.modules.catalogue.models import Provider, ProviderLocation, ProviderService, Service
 from app.modules.customers.directory import Contact, find_or_create_customer
 from app.modules.intake.models import AppointmentParameter, CustomerParameter
 from app.modules.intake.rules import Intake
@@ -92,7 +97,7 @@ def book(
             )
             session.add(booking)
             session.flush()
-            _store_answers(session, booking, customer, intake, answers, remember=owns_profile)
+            _store_answers(session, booking, customer, intake, answers, remember=owns_profile, new_customer=created)
             session.flush()
     except IntegrityError:
         earlier = by_idempotency_key(session, idempotency_key)
@@ -178,11 +183,14 @@ def _calendar_for(session, choice: Choice, ignore_appointment_id: int | None) ->
 
 def offered_slot(session: Session, choice: Choice, *, now: datetime, ignore_appointment_id: int | None = None):
     """The slot offered at ``choice.starts_at``; SlotNotOffered if it never was, SlotTaken if it is gone."""
-    calendar = _calendar_for(session, choice, ignore_appointment_id)
-    slot = calendar.slot_at(choice.starts_at, now)
+    return _slot_at(_calendar_for(session, choice, ignore_appointment_id), choice.starts_at, now)
+
+
+def _slot_at(calendar: availability.Calendar, starts_at: datetime, now: datetime) -> availability.Slot:
+    slot = calendar.slot_at(starts_at, now)
     if slot is not None:
         return slot
-    if calendar.offered_when_free(choice.starts_at, now):
+    if calendar.offered_when_free(starts_at, now):
         raise SlotTaken("Sorry — that time has just been taken.")
     raise SlotNotOffered("That time is not offered. Please choose one of the times shown.")
 
@@ -190,24 +198,38 @@ def offered_slot(session: Session, choice: Choice, *, now: datetime, ignore_appo
 def _locked_slot(
     session, choice: Choice, now: datetime, ignore_appointment_id: int | None = None, *, as_shown: bool = False,
 ):
-    """Lock the candidate providers, then return the fresh calendar and the slot at ``choice.starts_at``.
-    ``as_shown``: first refuse a choice that differs from what the customer was offered."""
-    slot = offered_slot(session, choice, now=now, ignore_appointment_id=ignore_appointment_id)
-    locked = set(check_as_shown(choice, slot) if as_shown else slot.provider_ids)
-    session.execute(
-        sa.select(Provider.id).where(Provider.id.in_(sorted(locked))).order_by(Provider.id).with_for_update()
-    ).all()
-    fresh = _calendar_for(session, choice, ignore_appointment_id)  # again, inside the lock: a competitor may have committed
-    slot = fresh.slot_at(choice.starts_at, now)
-    # Only providers whose lock we hold may take the booking, and only with room for every seat asked.
-    candidates = [pid for pid in (slot.provider_ids if slot else ()) if pid in locked]
-    usable = tuple(pid for pid in candidates if fresh.seats_left(pid, choice.starts_at) >= choice.seats)
+    """Lock every provider who could take the booking, then compute the slot once, inside the lock:
+    no competitor can change their calendars before we commit (and the exclusion constraint stays the
+    final word). Returns the calendar and the slot at ``choice.starts_at``, narrowed to the providers
+    with room for every seat asked. ``as_shown``: refuse a choice that differs from what was offered."""
+    _lock_providers(session, choice)
+    calendar = _calendar_for(session, choice, ignore_appointment_id)
+    slot = _slot_at(calendar, choice.starts_at, now)
+    candidates = check_as_shown(choice, slot) if as_shown else slot.provider_ids
+    usable = tuple(pid for pid in candidates if calendar.seats_left(pid, choice.starts_at) >= choice.seats)
     if not usable:
-        room = max((fresh.seats_left(pid, choice.starts_at) for pid in candidates), default=0)
-        if fresh.capacity > 1 and room > 0:
+        room = max((calendar.seats_left(pid, choice.starts_at) for pid in candidates), default=0)
+        if calendar.capacity > 1 and room > 0:
             raise SlotTaken(f"Only {room} {'place is' if room == 1 else 'places are'} left at that time.")
         raise SlotTaken("Sorry — that time has just been taken.")
-    return fresh, replace(slot, provider_ids=usable)
+    return calendar, replace(slot, provider_ids=usable)
+
+
+def _lock_providers(session, choice: Choice) -> None:
+    """SELECT … FOR UPDATE the providers of the service at the location (or the one chosen), in id
+    order, so that two bookings that both need several providers cannot deadlock."""
+    query = (
+        sa.select(Provider.id)
+        .join(ProviderService, sa.and_(ProviderService.provider_id == Provider.id,
+                                       ProviderService.service_id == choice.service.id))
+        .join(ProviderLocation, sa.and_(ProviderLocation.provider_id == Provider.id,
+                                        ProviderLocation.location_id == choice.location.id))
+        .order_by(Provider.id)
+        .with_for_update(of=Provider)
+    )
+    if choice.provider_id is not None:
+        query = query.where(Provider.id == choice.provider_id)
+    session.execute(query).all()
 
 
 def check_as_shown(choice: Choice, slot: availability.Slot) -> tuple[int, ...]:
@@ -262,24 +284,33 @@ def _move(appointment: Appointment, starts_at: datetime, calendar, provider_id: 
     appointment.blocked_until = starts_at + duration + calendar.buffer_after
 
 
-def _store_answers(session, booking, customer, intake: Intake, answers: dict[str, str], *, remember: bool) -> None:
+def _store_answers(
+    session, booking, customer, intake: Intake, answers: dict[str, str], *, remember: bool, new_customer: bool,
+) -> None:
+    """The booking's answers, and the customer-scope ones also on the profile (when its owner booked)."""
     questions = intake.by_key()
-    for key, value in answers.items():
-        question = questions[key]
-        session.add(AppointmentParameter(
+    session.add_all(
+        AppointmentParameter(
             tenant_id=booking.tenant_id, appointment_id=booking.appointment_id, participant_id=booking.id,
-            parameter_id=question.parameter_id, value=value,
+            parameter_id=questions[key].parameter_id, value=value,
+        )
+        for key, value in answers.items()
+    )
+    kept = {questions[key].parameter_id: value for key, value in answers.items() if questions[key].scope == "customer"}
+    if not (remember and kept):
+        return
+    remembered = {} if new_customer else {
+        row.parameter_id: row for row in session.scalars(sa.select(CustomerParameter).where(
+            CustomerParameter.customer_id == customer.id, CustomerParameter.parameter_id.in_(list(kept)),
         ))
-        if question.scope == "customer" and remember:
-            remembered = session.scalar(sa.select(CustomerParameter).where(
-                CustomerParameter.customer_id == customer.id, CustomerParameter.parameter_id == question.parameter_id,
+    }
+    for parameter_id, value in kept.items():
+        if parameter_id in remembered:
+            remembered[parameter_id].value = value
+        else:
+            session.add(CustomerParameter(
+                tenant_id=booking.tenant_id, customer_id=customer.id, parameter_id=parameter_id, value=value,
             ))
-            if remembered is None:
-                session.add(CustomerParameter(
-                    tenant_id=booking.tenant_id, customer_id=customer.id, parameter_id=question.parameter_id, value=value,
-                ))
-            else:
-                remembered.value = value
 
 
 def _changeable(session, booking: AppointmentParticipant, now: datetime, action: str) -> Appointment:
@@ -311,6 +342,10 @@ def by_idempotency_key(session: Session, key: str) -> AppointmentParticipant | N
 def by_manage_token(session: Session, token: str) -> AppointmentParticipant | None:
     if not token or len(token) > 64:
         return None
-    return session.scalar(sa.select(AppointmentParticipant).where(AppointmentParticipant.manage_token == token))
+    return session.scalar(
+        sa.select(AppointmentParticipant)
+        .where(AppointmentParticipant.manage_token == token)
+        .options(*with_appointment_details())
+    )
 
 

@@ -3,7 +3,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from app.core.database import db
 from app.core.records import TenantOwned, UTCDateTime, enum, tenant_table_args
@@ -120,3 +120,13 @@ class AppointmentParticipant(TenantOwned, db.Model):
         back_populates="participants",
     )
     customer = relationship("Customer", primaryjoin="Customer.id == foreign(AppointmentParticipant.customer_id)")
+
+
+def with_appointment_details():
+    """Loader options for a booking and all a page shows of it (appointment, service, location,
+    provider, customer) in the same statement, instead of one lazy load each."""
+    appointment = joinedload(AppointmentParticipant.appointment)
+    return (
+        appointment.joinedload(Appointment.service), appointment.joinedload(Appointment.location),
+        appointment.joinedload(Appointment.provider), joinedload(AppointmentParticipant.customer),
+    )

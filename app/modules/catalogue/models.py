@@ -83,6 +83,13 @@ class Service(TenantOwned, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     category = relationship(ServiceCategory, primaryjoin="ServiceCategory.id == foreign(Service.category_id)")
+    providers = relationship(
+        "Provider",
+        secondary="provider_services",
+        primaryjoin="Service.id == ProviderService.service_id",
+        secondaryjoin="Provider.id == ProviderService.provider_id",
+        viewonly=True,
+    )
 
     @property
     def is_group(self) -> bool:

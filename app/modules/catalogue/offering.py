@@ -2,9 +2,9 @@
 from itertools import groupby
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
-from app.modules.catalogue.models import Location, Provider, ProviderService, Service, ServiceCategory
+from app.modules.catalogue.models import Location, Provider, Service, ServiceCategory
 
 
 def active_locations(session: Session) -> list[Location]:
@@ -25,13 +25,16 @@ def services_by_category(session: Session) -> list[tuple[str, list[Service]]]:
     ]
 
 
-def offered_by(session: Session, service: Service) -> list[Provider]:
-    return list(
-        session.scalars(
-            select(Provider)
-            .join(ProviderService, ProviderService.provider_id == Provider.id)
-            .where(ProviderService.service_id == service.id, Provider.active)
-            .options(selectinload(Provider.locations))
-            .order_by(Provider.name)
-        )
-    )
+def active_service(session: Session, service_id: int) -> Service | None:
+    """The active service with its providers and their locations, in one statement (the booking
+    site reads them on every step)."""
+    return session.scalars(
+        select(Service)
+        .where(Service.id == service_id, Service.active)
+        .options(joinedload(Service.providers).joinedload(Provider.locations))
+    ).unique().one_or_none()
+
+
+def offered_by(service: Service) -> list[Provider]:
+    """The service's active providers, by name, with their locations (loaded by ``active_service``)."""
+    return sorted((provider for provider in service.providers if provider.active), key=lambda p: p.name)

@@ -4,12 +4,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.modules.appointments.models import Appointment, AppointmentParticipant
+from app.modules.appointments.models import Appointment, AppointmentParticipant, with_appointment_details
 from app.modules.catalogue.models import Provider
 from app.modules.customers.models import Customer
+
+# INSERT … ON CONFLICT for each database we run on.
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass(frozen=True)
@@ -31,16 +34,16 @@ def customer_by_email(session: Session, email: str, *, active_only: bool = False
 def find_or_create_customer(session: Session, contact: Contact, *, tenant_id: int) -> tuple[Customer, bool]:
     """The tenant's customer with this email, and whether this call created it."""
     customer = customer_by_email(session, contact.email)
-    if customer is None:
-        try:
-            with session.begin_nested():
-                customer = Customer(tenant_id=tenant_id, name=contact.name, email=contact.email, phone=contact.phone)
-                session.add(customer)
-                session.flush()
-        except IntegrityError:  # created by a concurrent booking a moment ago
-            return customer_by_email(session, contact.email), False
-        return customer, True
-    return customer, False
+    if customer is not None:
+        return customer, False
+    # One statement, no savepoint: the unique (tenant, email) rule settles a race with another booking.
+    insert = _INSERTS[session.get_bind().dialect.name](Customer).values(
+        tenant_id=tenant_id, name=contact.name, email=contact.email, phone=contact.phone,
+    )
+    created = session.scalar(insert.on_conflict_do_nothing(index_elements=["tenant_id", "email"]).returning(Customer))
+    if created is None:  # created by a concurrent booking a moment ago
+        return customer_by_email(session, contact.email), False
+    return created, True
 
 
 def bookings_of(session: Session, customer: Customer, *, now: datetime) -> tuple[list, list]:
@@ -50,6 +53,7 @@ def bookings_of(session: Session, customer: Customer, *, now: datetime) -> tuple
         .join(Appointment, Appointment.id == AppointmentParticipant.appointment_id)
         .where(AppointmentParticipant.customer_id == customer.id)
         .order_by(Appointment.starts_at)
+        .options(*with_appointment_details())
     ).all()
     upcoming = [b for b in rows if b.appointment.ends_at >= now and not b.is_cancelled and b.appointment.is_active]
     past = [b for b in reversed(rows) if b not in upcoming]

@@ -1,20 +1,20 @@
 """Reading a service's intake questions and rules, and a returning customer's remembered answers."""
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from app.modules.intake.models import CustomerParameter, ParameterDefinition, ParameterRule, ServiceParameter
 from app.modules.intake.rules import Intake, Question, Rule
 
 
 def load(session: Session, service_id: int) -> Intake:
-    """The questions a service asks at booking, in order, with its rules (two statements)."""
+    """The questions a service asks at booking, in order, with their options (one statement), then its rules."""
     attached = session.scalars(
         sa.select(ServiceParameter)
         .join(ParameterDefinition, ParameterDefinition.id == ServiceParameter.parameter_id)
         .where(ServiceParameter.service_id == service_id, ServiceParameter.visible_in_booking, ParameterDefinition.active)
-        .options(selectinload(ServiceParameter.parameter).selectinload(ParameterDefinition.options))
+        .options(joinedload(ServiceParameter.parameter).joinedload(ParameterDefinition.options))
         .order_by(ServiceParameter.position, ServiceParameter.id)
-    ).all()
+    ).unique().all()
     questions = [
         Question(
             parameter_id=sp.parameter.id, key=sp.parameter.key, label=sp.parameter.label, type=sp.parameter.type,

@@ -9,7 +9,7 @@ from app.core import clock
 from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.core.transaction import unit_of_work
-from app.modules.appointments.models import ACTIVE_STATUSES, AppointmentParticipant
+from app.modules.appointments.models import ACTIVE_STATUSES, AppointmentParticipant, with_appointment_details
 from app.modules.notifications import content, outbox, transport
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant
@@ -64,14 +64,21 @@ def _finish(notification: Notification, **changes) -> str:
         if changes.get("status") in ("sent", "failed") and "link" in notification.payload:
             # A sign-in link is a credential: once delivered (or given up on) it need not be kept.
             notification.payload = {**notification.payload, "link": None}
-    log.info("notification %s (%s, %s) %s", notification.id, notification.kind, notification.channel, notification.status)
-    return notification.status
+        # Read before the commit expires them, rather than reloading the row to log it.
+        outcome = (notification.id, notification.kind, notification.channel, notification.status)
+    log.info("notification %s (%s, %s) %s", *outcome)
+    return outcome[-1]
 
 
 def _booking(notification: Notification) -> AppointmentParticipant | None:
     if notification.participant_id is None:
         return None
-    return db.session.scalar(sa.select(AppointmentParticipant).where(AppointmentParticipant.id == notification.participant_id))
+    # With everything a message says of it, in one statement.
+    return db.session.scalar(
+        sa.select(AppointmentParticipant)
+        .where(AppointmentParticipant.id == notification.participant_id)
+        .options(*with_appointment_details())
+    )
 
 
 def _still_on(booking: AppointmentParticipant | None) -> bool:

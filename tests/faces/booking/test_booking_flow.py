@@ -103,8 +103,9 @@ def test_week_strip_shows_seven_days_and_links_to_the_weeks_around(clinic, visit
     days = [(query(href)["day"], label) for href, label in links(page, "day")]
     assert [d for d, _ in days] == [(monday + timedelta(days=i)).isoformat() for i in range(7)]
     assert all(label.endswith("31 times") for _, label in days)  # 09:00–16:30 every 15 minutes
-    assert query(link_to(page, "Previous week"))["day"] == (monday - timedelta(days=7)).isoformat()
-    assert query(link_to(page, "Next week"))["day"] == (sunday + timedelta(days=1)).isoformat()
+    # The links name the week; the picker then lands on its first day with times (here its Monday).
+    assert query(link_to(page, "Previous week"))["week"] == (monday - timedelta(days=7)).isoformat()
+    assert query(link_to(page, "Next week"))["week"] == (sunday + timedelta(days=1)).isoformat()
     assert [query(href)["day"] for href, _ in links(page, "chosen")] == [day.isoformat()]
     assert f"{day.strftime('%A')} {day.day} {day.strftime('%B')} times in Europe/London" in text(page)
 

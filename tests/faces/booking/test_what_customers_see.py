@@ -192,7 +192,6 @@ def test_next_week_lands_on_its_first_day_with_times(clinic, visitor):
     page = html(guest.get(service_url(clinic, day=clinic.day(0).isoformat())))
 
     thursday = monday + timedelta(days=3)
-    assert query(link_to(page, "Next week"))["day"] == thursday.isoformat()
     landed = html(guest.get(link_to(page, "Next week")))  # a plain link, no JavaScript
     assert [query(href)["day"] for href, _ in links(landed, "chosen")] == [thursday.isoformat()]
     assert links(landed, "slot") and "No free times on this day" not in text(landed)
@@ -202,5 +201,8 @@ def test_previous_week_lands_on_its_first_day_with_times(clinic, visitor):
     monday, _ = week_of(clinic.day(14))
     before = monday - timedelta(days=7)
     closed(clinic, before, before + timedelta(days=1))  # that Monday and Tuesday
-    page = html(visitor(clinic.host).get(service_url(clinic, day=clinic.day(14).isoformat())))
-    assert query(link_to(page, "Previous week"))["day"] == (before + timedelta(days=2)).isoformat()
+    guest = visitor(clinic.host)
+    page = html(guest.get(service_url(clinic, day=clinic.day(14).isoformat())))
+    landed = html(guest.get(link_to(page, "Previous week")))
+    assert [query(href)["day"] for href, _ in links(landed, "chosen")] == [(before + timedelta(days=2)).isoformat()]
+    assert links(landed, "slot") and "No free times on this day" not in text(landed)
