@@ -1,8 +1,6 @@
 """Every route that takes an id 404s for another tenant's id, and changes nothing when it does."""
 import re
-from datetime import datetime, time, timedelta, timezone
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -19,6 +17,7 @@ from app.modules.tenants.models import Tenant
 from tests.support import factories
 from tests.support.clients import ADMIN_HOST, host_of
 from tests.support.practice import build_practice
+from tests.support.routes import a_free_slot
 
 # Every id argument a route may take, and the model it names. A route with an id argument
 # missing here fails the sweep, so a new route cannot quietly dodge it.
@@ -33,15 +32,6 @@ ID_ARGUMENTS = {
     "user_id": User,
 }
 INT_ARGUMENT = re.compile(r"<int(?:\([^)]*\))?:(\w+)>")
-
-
-def a_free_slot(practice) -> str:
-    """A slot key the practice offers: 10:00 local on a weekday at least three days ahead."""
-    zone = ZoneInfo(practice["location"].timezone)
-    day = clock.now().astimezone(zone).date() + timedelta(days=3)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(10), tzinfo=zone).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def query_for(practice) -> dict:
