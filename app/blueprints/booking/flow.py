@@ -216,9 +216,8 @@ def confirm(service_id: int):
                 signed_in_customer_id=signed_in and signed_in.id,
             )
         except booking.BookingError as error:
-            if error.field is None:
-                return _taken_or_not_offered(offer, wanted, error)
-            show_error(form, error)
+            if (refusal := _refused(offer, wanted, form, error)) is not None:
+                return refusal
         else:
             return see_other(url_for("booking.confirmation", token=made.manage_token))
     # Something to correct: the details page again, every problem at its field, the answers kept.
@@ -229,12 +228,20 @@ def confirm(service_id: int):
         try:
             booking.check_as_shown(choice, slot)
         except booking.BookingError as error:
-            if error.field is None:
-                return _taken_or_not_offered(offer, wanted, error)
-            show_error(form, error)
+            if (refusal := _refused(offer, wanted, form, error)) is not None:
+                return refusal
     if form.idempotency_key.errors:  # missing or mangled: a fresh one lets the corrected form go through
         form.idempotency_key.data = secrets.token_urlsafe(24)
     return _render_details(offer, slot, form, questions, raw, errors, status=422, unasked=unasked)
+
+
+def _refused(offer: Offer, wanted: datetime, form: BookingForm, error: booking.BookingError):
+    """A refusal about a field goes on the form, to be corrected there (None); any other is answered
+    with the picker again and the nearest free times."""
+    if error.field is None:
+        return _taken_or_not_offered(offer, wanted, error)
+    show_error(form, error)
+    return None
 
 
 def _price(value: str | None) -> int | None:
