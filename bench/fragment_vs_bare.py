@@ -215,6 +215,20 @@ def machine_facts(server_version: str) -> dict:
             "postgresql": server_version, "gunicorn": gunicorn_version, "load tool": wrk}
 
 
+def app_version() -> str:
+    """The commit, and whether app/ has uncommitted changes (other engineers edit it while this runs)."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=bench.ROOT, capture_output=True, text=True).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    return head + (" + uncommitted changes in app/" if git("status", "--porcelain", "--", "app") else "")
+
+
+def app_sources_stamp() -> float:
+    """The newest modification time under app/: if it moves during a run, the figures mix versions."""
+    return max((f.stat().st_mtime for f in (bench.ROOT / "app").rglob("*") if f.is_file() and "__pycache__" not in f.parts),
+               default=0)
+
+
 def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -248,6 +262,7 @@ def main(argv=None) -> None:
 
     print(f"database {url.render_as_string()} (dropped and created afresh)", flush=True)
     bench.recreate_database(url)
+    stamp, version = app_sources_stamp(), app_version()
     statements_file = args.statements_out or Path(tempfile.mkstemp(prefix="bench-bare-", suffix=".json")[1])
     try:
         app = bench.make_app(url_text)
@@ -308,8 +323,9 @@ def main(argv=None) -> None:
                     details.append(f"round {n + 1} {name:8}: {detail}; workers' CPU {cpu_ms[name][-1]:.1f} ms/request")
                     print("  " + details[-1], flush=True)
         load_after = load_average()
+        changed = app_sources_stamp() != stamp
         report(args, seeded, paths, fragment, bare, rps, cpu_ms, details, machine_facts(server_version), began,
-               load_before, load_after)
+               load_before, load_after, version, changed)
     finally:
         if not args.statements_out:
             statements_file.unlink(missing_ok=True)
@@ -317,7 +333,8 @@ def main(argv=None) -> None:
             bench.drop_database(url)
 
 
-def report(args, seeded, paths, fragment, bare, rps, cpu_ms, details, facts, began, load_before, load_after) -> None:
+def report(args, seeded, paths, fragment, bare, rps, cpu_ms, details, facts, began, load_before, load_after,
+           version, changed) -> None:
     median = {name: statistics.median(values) for name, values in rps.items()}
     ratio = median["fragment"] / median["bare"]
     rounds = {name: ", ".join(f"{v:.0f}" for v in values) for name, values in rps.items()}
@@ -346,7 +363,11 @@ def report(args, seeded, paths, fragment, bare, rps, cpu_ms, details, facts, beg
     print()
     print(f"### Run of {began:%Y-%m-%d %H:%M %Z}: ratio {ratio:.2f}")
     print()
-    print(f"{seeded.appointments:,} appointments; {len(paths)} paths rotating; gunicorn {args.workers} sync workers "
+    if changed:
+        print("**Warning: files under app/ changed during this run; the captured SQL and the served app may differ. "
+              "Run it again.**")
+        print()
+    print(f"App at {version}. {seeded.appointments:,} appointments; {len(paths)} paths rotating; gunicorn {args.workers} sync workers "
           f"each; {facts['load tool']} with {args.connections} connections, {args.rounds} rounds × {args.seconds} s "
           f"per server after a {args.warmup} s warm-up, alternating; 1-minute/5/15 load average {load_before} "
           f"before, {load_after} after.")

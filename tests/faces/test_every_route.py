@@ -16,8 +16,10 @@ BUDGETS = {
     # The tenant, the customer, then every booking with its appointment, service, location and provider.
     "booking.account": 3,
     "booking.profile": 2,
-    # The tenant; the service with its providers and their locations (one statement); the engine's 3.
-    "booking.service": 5,
+    # The tenant; the service with its providers and their locations (one statement); the engine's 3;
+    # and, on a day when the rest of the week has no times left, the engine's 3 again looking further
+    # ahead for the next free day (so the ceiling holds whatever day and hour the suite runs at).
+    "booking.service": 8,
     # The service page's 5 less the week's engine run (the slot's own day: 3); the intake questions
     # (2: questions with their definitions and options, then rules); the signed-in customer (1)
     # and their remembered answers (only with customer-scope questions).
@@ -26,7 +28,7 @@ BUDGETS = {
     "booking.manage": 3,
     "booking.confirmation": 2,
     "booking.calendar_file": 2,
-    "booking.reschedule": 6,
+    "booking.reschedule": 9,  # 6, and 3 more looking ahead when this week has no times left
     "dashboard.agenda": 4,
     # Lazy loads again: service, location, provider, participants and customers, one query each.
     "dashboard.appointment": 9,
