@@ -3,6 +3,7 @@
 Tenant subdomains of ``sloty.test`` are mapped to 127.0.0.1 with Chromium's
 --host-resolver-rules, so each tenant is a real host with its own cookies.
 """
+import os
 import threading
 from dataclasses import dataclass
 
@@ -43,6 +44,15 @@ def live_server(app):
     thread.join(timeout=5)
 
 
+def browser_environment() -> dict:
+    """The machine's environment, less libfaketime's: Chromium's own timers stall under it. The app's
+    clock (the test's, through time-machine) is what the pages show; the browser only renders them."""
+    return {name: value for name, value in os.environ.items() if name not in FAKETIME_VARIABLES}
+
+
+FAKETIME_VARIABLES = {"LD_PRELOAD", "FAKETIME", "DONT_FAKE_MONOTONIC", "FAKETIME_DONT_FAKE_MONOTONIC"}
+
+
 @pytest.fixture(scope="session")
 def chromium():
     services.require("browser")
@@ -51,7 +61,9 @@ def chromium():
     # Assertions wait as long as actions do (the pages' 10 s), not expect's 5 s: CI machines can be busy.
     expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=services.CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=services.CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=browser_environment(),
+        )
         yield browser
         browser.close()
 
