@@ -204,7 +204,7 @@ def confirm(service_id: int):
     form_ok = form.validate()
     unasked = _unasked(questions, raw)
     choice = offer.choice(
-        wanted, seats=form.attendees.data or 1, ends_at=parse_instant(form.end.data), price=_price(form.price.data),
+        wanted, seats=form.attendees.data or 1, ends_at=parse_instant(form.end.data), price=_price(form),
     )
     if form_ok and not errors and not unasked:
         signed_in = signed_in_customer()
@@ -244,8 +244,9 @@ def _refused(offer: Offer, wanted: datetime, form: BookingForm, error: booking.B
     return None
 
 
-def _price(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 9 else None
+def _price(form: BookingForm) -> int | None:
+    """The price the customer was shown, once the form has checked it is one (digits only)."""
+    return int(form.price.data) if form.price.data and not form.price.errors else None
 
 
 def _bad_request_back_to_picker(offer: Offer):

@@ -24,7 +24,6 @@ from tests.support.database import rows
 from tests.support.workers import (
     HoldingInbox,
     Processes,
-    RedisServer,
     expected_message_id,
     message_ids,
     notifications,
@@ -56,13 +55,6 @@ def clinic(clinic):
     """The clinic, committed: worker processes read it on connections of their own."""
     db.session.commit()
     return clinic
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

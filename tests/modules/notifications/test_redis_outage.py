@@ -48,13 +48,6 @@ def real_services():
 
 
 @pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def smtp(app):
     with smtp_server() as server:
         yield server
