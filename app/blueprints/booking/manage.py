@@ -44,13 +44,18 @@ def cancel(token: str):
     return see_other(url_for("booking.manage", token=token))
 
 
+def _own_time(appointment) -> int | None:
+    """The appointment whose time the customer may move within: their own, unless it is a group
+    session, which stays where it is for everyone else in it."""
+    return appointment.id if appointment.service.capacity == 1 else None
+
+
 def _reschedule_picker(made, day, now, week=None):
     appointment = made.appointment
     service, location = appointment.service, appointment.location
-    ignore = appointment.id if service.capacity == 1 else None
     return picker.build(
         db.session, service=service, location=location, locations=[location], providers=[appointment.provider],
-        provider_id=appointment.provider_id, day=day, week=week, now=now, ignore_appointment_id=ignore,
+        provider_id=appointment.provider_id, day=day, week=week, now=now, ignore_appointment_id=_own_time(appointment),
     )
 
 
@@ -85,7 +90,7 @@ def reschedule_to(token: str):
         day = picker.today_at(appointment.location, wanted)
         nearest = picker.alternatives(
             db.session, service=appointment.service, location=appointment.location, provider_id=appointment.provider_id,
-            wanted=wanted, now=clock.now(), ignore_appointment_id=appointment.id if appointment.service.capacity == 1 else None,
+            wanted=wanted, now=clock.now(), ignore_appointment_id=_own_time(appointment),
         )
         status = 409 if isinstance(error, booking.SlotTaken) else 422
         return _reschedule_page(made, day=day, status=status, problem=str(error), alternatives=nearest)
