@@ -12,6 +12,8 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from app.core.zones import wall_time
@@ -35,9 +37,8 @@ class Policy:
         )
 
 
-@dataclass(frozen=True)
-class Booked:
-    """An active appointment as far as availability cares."""
+class Booked(NamedTuple):
+    """An active appointment as far as availability cares (a tuple: a picker reads hundreds)."""
 
     appointment_id: int
     service_id: int
@@ -68,8 +69,7 @@ class ProviderCalendar:
         return sum(1 for b in self.booked if b.starts_at.astimezone(zone).date() == day)
 
 
-@dataclass(frozen=True)
-class Terms:
+class Terms(NamedTuple):
     """What one provider's appointment at a slot would be: its end and its price."""
 
     provider_id: int
@@ -136,22 +136,18 @@ class Calendar:
 
     def slots(self, now: datetime) -> list[Slot]:
         """Every bookable slot in the range, earliest first; "any provider" merges providers."""
-        merged: dict[datetime, Slot] = {}
+        offers: dict[datetime, list[tuple[ProviderCalendar, int | None]]] = defaultdict(list)
         for provider in self.providers:
-            for slot in self._provider_slots(provider, now):
-                other = merged.get(slot.starts_at)
-                if other is None:
-                    merged[slot.starts_at] = slot
-                else:
-                    seats = None if slot.seats_left is None else max(slot.seats_left, other.seats_left or 0)
-                    terms = other.terms + slot.terms
-                    # Providers' lengths or prices may differ: show the shortest, then the cheapest.
-                    shown = min(terms, key=lambda t: (t.ends_at, t.price or 0, t.provider_id))
-                    merged[slot.starts_at] = Slot(
-                        other.starts_at, shown.ends_at, self.zone, other.provider_ids + slot.provider_ids, seats,
-                        shown.price, terms,
-                    )
-        return [merged[start] for start in sorted(merged)]
+            for starts_at, seats_left in self._provider_starts(provider, now):
+                offers[starts_at].append((provider, seats_left))
+        return [self._slot(starts_at, offers[starts_at]) for starts_at in sorted(offers)]
+
+    def _slot(self, starts_at: datetime, offers: list[tuple[ProviderCalendar, int | None]]) -> Slot:
+        terms = tuple(Terms(p.provider_id, starts_at + p.duration, p.price) for p, _ in offers)
+        # Providers' lengths or prices may differ: show the shortest, then the cheapest.
+        shown = terms[0] if len(terms) == 1 else min(terms, key=lambda t: (t.ends_at, t.price or 0, t.provider_id))
+        seats = None if self.capacity == 1 else max(seats_left for _, seats_left in offers)
+        return Slot(starts_at, shown.ends_at, self.zone, tuple(t.provider_id for t in terms), seats, shown.price, terms)
 
     def slot_at(self, starts_at: datetime, now: datetime) -> Slot | None:
         """The slot offered at exactly ``starts_at``, if any."""
@@ -181,23 +177,32 @@ class Calendar:
     def provider(self, provider_id: int) -> ProviderCalendar | None:
         return next((p for p in self.providers if p.provider_id == provider_id), None)
 
-    def _provider_slots(self, provider: ProviderCalendar, now: datetime):
+    def _provider_starts(self, provider: ProviderCalendar, now: datetime):
+        """The starts ``provider`` could take, each with the seats left (None unless a group)."""
         earliest = now + self.policy.min_notice
         latest = now + self.policy.horizon
+        interval, duration = self.policy.interval, provider.duration
+        before, after = self.buffer_before, self.buffer_after
         blockers, sessions = self._blockers(provider)
         for day in self.days():
             if day in self.closures:
                 continue
             for start_local, end_local in provider.hours_on(day):
                 start = resolve(day, start_local, self.zone, earliest=True)
-                end = resolve(day, end_local, self.zone, earliest=False)
-                cursor = start
-                while cursor + provider.duration <= end:
-                    if earliest <= cursor <= latest:
-                        slot = self._offer(provider, cursor, blockers, sessions)
-                        if slot is not None:
-                            yield slot
-                    cursor += self.policy.interval
+                last = min(resolve(day, end_local, self.zone, earliest=False) - duration, latest)
+                # Starts step from the start of the hours, skipping in whole steps those too soon.
+                cursor = step_from(start, earliest, interval)
+                while cursor <= last:
+                    busy_until = blockers.overlap_end(cursor - before, cursor + duration + after)
+                    if busy_until is not None:
+                        # Every later start overlaps that busy time too until it clears: skip them at once.
+                        cursor = step_from(start, busy_until + before, interval)
+                        continue
+                    if not sessions:
+                        yield cursor, None if self.capacity == 1 else self.capacity
+                    elif (seats_left := self._seats_in_session(cursor, duration, sessions)) > 0:
+                        yield cursor, seats_left
+                    cursor += interval
 
     def _blockers(self, provider: ProviderCalendar):
         """Busy intervals (merged) and, for a group service, its open sessions here by start."""
@@ -210,22 +215,13 @@ class Calendar:
                 busy.append((booked.blocked_from, booked.blocked_until))
         return Intervals(busy), sessions
 
-    def _offer(self, provider, starts_at, blockers, sessions) -> Slot | None:
-        ends_at = starts_at + provider.duration
-        block = (starts_at - self.buffer_before, ends_at + self.buffer_after)
-        if blockers.overlaps(*block):
-            return None
+    def _seats_in_session(self, starts_at: datetime, duration: timedelta, sessions: dict[datetime, Booked]) -> int:
+        """Seats left for a group start: joining its own session, and never overlapping another (0)."""
+        block_start, block_end = starts_at - self.buffer_before, starts_at + duration + self.buffer_after
         session = sessions.get(starts_at)
-        others = (s for s in sessions.values() if s is not session)
-        if any(s.blocked_from < block[1] and block[0] < s.blocked_until for s in others):
-            return None
-        terms = (Terms(provider.provider_id, ends_at, provider.price),)
-        if self.capacity == 1:
-            return Slot(starts_at, ends_at, self.zone, (provider.provider_id,), None, provider.price, terms)
-        seats_left = self.capacity - (session.seats_taken if session else 0)
-        if seats_left <= 0:
-            return None
-        return Slot(starts_at, ends_at, self.zone, (provider.provider_id,), seats_left, provider.price, terms)
+        if any(s.blocked_from < block_end and block_start < s.blocked_until for s in sessions.values() if s is not session):
+            return 0
+        return self.capacity - (session.seats_taken if session else 0)
 
 
 class Intervals:
@@ -241,13 +237,22 @@ class Intervals:
         self.starts = [start for start, _ in merged]
         self.ends = [end for _, end in merged]
 
-    def overlaps(self, start: datetime, end: datetime) -> bool:
+    def overlap_end(self, start: datetime, end: datetime) -> datetime | None:
+        """Where the first interval overlapping [start, end) ends; None when nothing overlaps it."""
         index = bisect_right(self.starts, start) - 1
         if index >= 0 and self.ends[index] > start:
-            return True
-        return index + 1 < len(self.starts) and self.starts[index + 1] < end
+            return self.ends[index]
+        if index + 1 < len(self.starts) and self.starts[index + 1] < end:
+            return self.ends[index + 1]
+        return None
 
 
+def step_from(origin: datetime, instant: datetime, interval: timedelta) -> datetime:
+    """The first of ``origin``, ``origin + interval``, … that is not before ``instant``."""
+    return origin + max(0, -((origin - instant) // interval)) * interval
+
+
+@lru_cache(maxsize=4096)  # pure, and a picker asks for the same few hours again and again
 def resolve(day: date, wall: time, zone: ZoneInfo, *, earliest: bool) -> datetime:
     """The UTC instant of a wall-clock time on a local date.
 

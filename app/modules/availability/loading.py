@@ -1,7 +1,11 @@
 """Loading what the availability engine needs, in at most three SQL statements whatever the range,
 providers or appointments: providers with their hours and the policy; overrides, time off and
-closures; active appointments."""
+closures; active appointments.
+
+The statements are built once per shape, with bind parameters, and reused: building them anew
+cost a slot picker more than running them."""
 from datetime import date, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -13,14 +17,19 @@ from app.modules.availability.engine import Booked, Calendar, Policy, ProviderCa
 from app.modules.catalogue.models import LocationClosure, Provider, ProviderLocation, ProviderService
 from app.modules.schedules.models import BookingPolicy, ScheduleOverride, TimeOff, WorkingHours
 
+# Buffers never exceed a day, so a day's margin catches every appointment whose block reaches a range.
+BLOCK_MARGIN = timedelta(days=1)
+
 
 def load_policy(session: Session, service_id: int) -> Policy:
     """The service's booking policy, or the tenant's default."""
-    row = session.execute(_policy_query(service_id)).first()
+    row = session.execute(_policy_query(), {"service_id": service_id}).first()
     return Policy.from_minutes(*row) if row else Policy()
 
 
-def _policy_query(service_id: int) -> sa.Select:
+@cache
+def _policy_query() -> sa.Select:
+    service_id = sa.bindparam("service_id")
     return (
         sa.select(
             BookingPolicy.min_notice_minutes, BookingPolicy.max_horizon_days, BookingPolicy.slot_interval_minutes,
@@ -49,48 +58,83 @@ def load(
     providers = _load_providers(session, calendar, service, location, provider_id)
     if not providers:
         return calendar
-    _load_exceptions(session, calendar, location, providers)
     range_start, range_end = local_day_bounds(first_day, last_day, zone)
+    _load_exceptions(session, calendar, location, providers, range_start, range_end)
     _load_booked(session, providers, range_start, range_end, ignore_appointment_id)
     calendar.providers = sorted(providers.values(), key=lambda p: p.provider_id)
     return calendar
 
 
 def _load_providers(session, calendar, service, location, provider_id) -> dict[int, ProviderCalendar]:
-    policy = _policy_query(service.id).subquery()
+    params = {"service_id": service.id, "location_id": location.id}
+    if provider_id is not None:
+        params["provider_id"] = provider_id
+    providers: dict[int, ProviderCalendar] = {}
+    for provider_id, name, duration, price, weekday, opens, closes, *policy in session.execute(
+        _providers_query(one_provider=provider_id is not None), params
+    ):
+        if policy[0] is not None:
+            calendar.policy = Policy.from_minutes(*policy)
+        provider = providers.get(provider_id)
+        if provider is None:
+            provider = providers[provider_id] = ProviderCalendar(
+                provider_id, name, timedelta(minutes=duration or service.duration_minutes),
+                price if price is not None else service.price,
+            )
+        if weekday is not None:
+            provider.weekly[weekday].append((opens, closes))
+    return providers
+
+
+@cache
+def _providers_query(*, one_provider: bool) -> sa.Select:
+    service_id, location_id = sa.bindparam("service_id"), sa.bindparam("location_id")
+    policy = _policy_query().subquery()
     query = (
         sa.select(
             Provider.id, Provider.name, ProviderService.duration_minutes, ProviderService.price,
             WorkingHours.weekday, WorkingHours.starts_at, WorkingHours.ends_at, *policy.c,
         )
-        .join(ProviderService, sa.and_(ProviderService.provider_id == Provider.id, ProviderService.service_id == service.id))
-        .join(ProviderLocation, sa.and_(ProviderLocation.provider_id == Provider.id, ProviderLocation.location_id == location.id))
-        .outerjoin(WorkingHours, sa.and_(WorkingHours.provider_id == Provider.id, WorkingHours.location_id == location.id))
+        .join(ProviderService, sa.and_(ProviderService.provider_id == Provider.id, ProviderService.service_id == service_id))
+        .join(ProviderLocation, sa.and_(ProviderLocation.provider_id == Provider.id, ProviderLocation.location_id == location_id))
+        .outerjoin(WorkingHours, sa.and_(WorkingHours.provider_id == Provider.id, WorkingHours.location_id == location_id))
         .outerjoin(policy, sa.true())
         .where(Provider.active)
         .order_by(Provider.id, WorkingHours.weekday, WorkingHours.starts_at)
     )
-    if provider_id is not None:
-        query = query.where(Provider.id == provider_id)
-    providers: dict[int, ProviderCalendar] = {}
-    for row in session.execute(query):
-        if row.min_notice_minutes is not None:
-            calendar.policy = Policy.from_minutes(*row[-5:])
-        provider = providers.get(row.id)
-        if provider is None:
-            duration = timedelta(minutes=row.duration_minutes or service.duration_minutes)
-            price = row.price if row.price is not None else service.price
-            provider = providers[row.id] = ProviderCalendar(row.id, row.name, duration, price)
-        if row.weekday is not None:
-            provider.weekly[row.weekday].append((row.starts_at, row.ends_at))
-    return providers
+    if one_provider:
+        query = query.where(Provider.id == sa.bindparam("provider_id"))
+    return query
 
 
-def _load_exceptions(session, calendar, location, providers) -> None:
+def _load_exceptions(session, calendar, location, providers, range_start, range_end) -> None:
     first, last = calendar.first_day, calendar.last_day
-    ids = list(providers)
+    params = {
+        "location_id": location.id, "provider_ids": list(providers), "first": first, "last": last,
+        "range_start": range_start, "range_end": range_end,
+    }
+    for kind, provider_id, first_day, last_day, opens, closes, day_off, starts, ends in session.execute(
+        _exceptions_query(), params
+    ):
+        if kind == "override":
+            hours = providers[provider_id].overrides.setdefault(first_day, [])
+            if not day_off:
+                hours.append((opens, closes))
+        elif kind == "time_off":
+            providers[provider_id].time_off.append((starts, ends))
+        else:
+            day = max(first_day, first)
+            while day <= min(last_day, last):
+                calendar.closures.add(day)
+                day += timedelta(days=1)
+
+
+@cache
+def _exceptions_query() -> sa.CompoundSelect:
+    location_id, provider_ids = sa.bindparam("location_id"), sa.bindparam("provider_ids", expanding=True)
+    first, last = sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)
+    range_start, range_end = sa.bindparam("range_start", type_=UTCDateTime), sa.bindparam("range_end", type_=UTCDateTime)
     no_date, no_time, no_instant = sa.cast(sa.null(), sa.Date), sa.cast(sa.null(), sa.Time), sa.cast(sa.null(), UTCDateTime())
-    range_start, range_end = local_day_bounds(first, last, calendar.zone)
     overrides = sa.select(
         sa.literal("override").label("kind"), ScheduleOverride.provider_id.label("provider_id"),
         ScheduleOverride.on_date.label("first"), ScheduleOverride.on_date.label("last"),
@@ -98,34 +142,33 @@ def _load_exceptions(session, calendar, location, providers) -> None:
         ScheduleOverride.is_day_off.label("day_off"),
         no_instant.label("starts"), no_instant.label("ends"),
     ).where(
-        ScheduleOverride.location_id == location.id, ScheduleOverride.provider_id.in_(ids),
+        ScheduleOverride.location_id == location_id, ScheduleOverride.provider_id.in_(provider_ids),
         ScheduleOverride.on_date.between(first, last),
     )
     time_off = sa.select(
         sa.literal("time_off"), TimeOff.provider_id, no_date, no_date, no_time, no_time, sa.false(),
         TimeOff.starts_at, TimeOff.ends_at,
-    ).where(TimeOff.provider_id.in_(ids), TimeOff.starts_at < range_end, TimeOff.ends_at > range_start)
+    ).where(TimeOff.provider_id.in_(provider_ids), TimeOff.starts_at < range_end, TimeOff.ends_at > range_start)
     closures = sa.select(
         sa.literal("closure"), sa.cast(sa.null(), sa.Integer), LocationClosure.starts_on, LocationClosure.ends_on,
         no_time, no_time, sa.false(), no_instant, no_instant,
-    ).where(LocationClosure.location_id == location.id, LocationClosure.starts_on <= last, LocationClosure.ends_on >= first)
-    for row in session.execute(sa.union_all(overrides, time_off, closures)):
-        if row.kind == "override":
-            hours = providers[row.provider_id].overrides.setdefault(row.first, [])
-            if not row.day_off:
-                hours.append((row.opens, row.closes))
-        elif row.kind == "time_off":
-            providers[row.provider_id].time_off.append((row.starts, row.ends))
-        else:
-            day = max(row.first, first)
-            while day <= min(row.last, last):
-                calendar.closures.add(day)
-                day += timedelta(days=1)
+    ).where(LocationClosure.location_id == location_id, LocationClosure.starts_on <= last, LocationClosure.ends_on >= first)
+    return sa.union_all(overrides, time_off, closures)
 
 
 def _load_booked(session, providers, range_start, range_end, ignore_appointment_id) -> None:
-    # Buffers never exceed a day, so a day's margin catches every appointment whose block reaches the range.
-    margin = timedelta(days=1)
+    params = {"provider_ids": list(providers), "from": range_start - BLOCK_MARGIN, "until": range_end + BLOCK_MARGIN}
+    if ignore_appointment_id is not None:
+        params["ignore_id"] = ignore_appointment_id
+    # Rows unpacked as tuples: a Row's attribute lookups cost more than the rest of this loop.
+    for appointment_id, provider_id, *rest in session.execute(
+        _booked_query(ignoring_one=ignore_appointment_id is not None), params
+    ):
+        providers[provider_id].booked.append(Booked(appointment_id, *rest))
+
+
+@cache
+def _booked_query(*, ignoring_one: bool) -> sa.Select:
     seats = sa.func.coalesce(
         sa.func.sum(sa.case((AppointmentParticipant.cancelled_at.is_(None), AppointmentParticipant.seats), else_=0)), 0
     )
@@ -136,16 +179,13 @@ def _load_booked(session, providers, range_start, range_end, ignore_appointment_
         )
         .outerjoin(AppointmentParticipant, AppointmentParticipant.appointment_id == Appointment.id)
         .where(
-            Appointment.provider_id.in_(list(providers)),
+            Appointment.provider_id.in_(sa.bindparam("provider_ids", expanding=True)),
             Appointment.status.in_(ACTIVE_STATUSES),
-            Appointment.starts_at >= range_start - margin,
-            Appointment.starts_at < range_end + margin,
+            Appointment.starts_at >= sa.bindparam("from", type_=UTCDateTime),
+            Appointment.starts_at < sa.bindparam("until", type_=UTCDateTime),
         )
         .group_by(Appointment.id)
     )
-    if ignore_appointment_id is not None:
-        query = query.where(Appointment.id != ignore_appointment_id)
-    for row in session.execute(query):
-        providers[row.provider_id].booked.append(
-            Booked(row.id, row.service_id, row.location_id, row.starts_at, row.blocked_from, row.blocked_until, row.seats)
-        )
+    if ignoring_one:
+        query = query.where(Appointment.id != sa.bindparam("ignore_id"))
+    return query

@@ -3,6 +3,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import sqlalchemy as sa
 
 from app.core.database import db
@@ -159,6 +161,48 @@ def test_offered_when_free_tells_taken_from_never_offered():
     assert cal.offered_when_free(at("10:00"), NOW)
     assert not cal.offered_when_free(at("10:10"), NOW)  # off the grid
     assert not cal.offered_when_free(at("13:00"), NOW)  # outside hours
+
+
+@st.composite
+def busy_days(draw):
+    """A working day with random bookings, time off, buffers, lengths, step and notice."""
+    minutes = st.integers(min_value=0, max_value=12 * 60)
+    bookings = draw(st.lists(st.tuples(minutes, st.integers(min_value=5, max_value=120)), max_size=12))
+    time_off = draw(st.lists(st.tuples(minutes, st.integers(min_value=5, max_value=180)), max_size=3))
+    return dict(
+        duration=draw(st.sampled_from([15, 20, 30, 45, 50, 60, 90])),
+        interval=draw(st.sampled_from([5, 10, 15, 20, 30, 60])),
+        before=draw(st.sampled_from([0, 5, 10, 15])), after=draw(st.sampled_from([0, 5, 10, 30])),
+        notice=draw(st.integers(min_value=0, max_value=10 * 60)),
+        bookings=bookings, time_off=time_off,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(busy_days())
+def test_the_starts_offered_are_exactly_those_a_step_by_step_check_finds(day):
+    """The engine skips past busy time in one jump; it must offer just what checking every step would."""
+    opens = at("08:00")
+    instant = lambda minute: opens + timedelta(minutes=minute)  # noqa: E731
+    busy = [(instant(m), instant(m + length)) for m, length in day["bookings"] + day["time_off"]]
+    calendar_ = calendar(
+        provider(hours=(("08:00", "20:00"),), duration=day["duration"],
+                 booked=[Booked(n, 99, 20, a, a, b, 1) for n, (a, b) in enumerate(busy[:len(day["bookings"])])],
+                 time_off=busy[len(day["bookings"]):]),
+        policy=Policy(min_notice=timedelta(minutes=day["notice"]), horizon=timedelta(days=365),
+                      interval=timedelta(minutes=day["interval"])),
+        before=day["before"], after=day["after"],
+    )
+    now = opens
+    duration, step = timedelta(minutes=day["duration"]), timedelta(minutes=day["interval"])
+    before, after = timedelta(minutes=day["before"]), timedelta(minutes=day["after"])
+    expected, start = [], opens
+    while start + duration <= at("20:00"):
+        clear = all(not (a < start + duration + after and start - before < b) for a, b in busy)
+        if clear and start >= now + timedelta(minutes=day["notice"]):
+            expected.append(start)
+        start += step
+    assert [slot.starts_at for slot in calendar_.slots(now)] == expected
 
 
 # --- loading from the database -------------------------------------------------------------
