@@ -7,6 +7,7 @@ outside any scope raise instead of silently seeing every tenant.
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -64,19 +65,37 @@ def all_tenants():
         leave(token)
 
 
+REUSED = "sloty_reused"
+
+
+def reused(statement):
+    """Mark a statement that is built once and executed again and again (with bind parameters).
+    Its tenant-scoped form is kept too, per tenant, so SQLAlchemy need not work out its cache key
+    anew on every run: for the slot picker's statements that cost more than building them."""
+    return statement.execution_options(**{REUSED: True})
+
+
 def _is_tenant_owned(mapper) -> bool:
     return mapper is not None and mapper.class_ is not None and issubclass(mapper.class_, TenantOwned)
 
 
 def _touches_tenant_data(state: ORMExecuteState) -> bool:
-    if any(_is_tenant_owned(mapper) for mapper in state.all_mappers):
-        return True
+    if state.execution_options.get(REUSED):
+        return _reused_touches_tenant_data(state.statement)
+    return any(_is_tenant_owned(mapper) for mapper in state.all_mappers) or _reaches_tenant_data(state.statement)
+
+
+def _reaches_tenant_data(statement) -> bool:
     # all_mappers names only the top-level entities; joins and subqueries reach tenant data too.
     # (Plain Core tables, carrying no ORM annotations, are the deliberate escape hatch.)
     return any(
         _is_tenant_owned(getattr(element, "_annotations", {}).get("parentmapper"))
-        for element in visitors.iterate(state.statement)
+        for element in visitors.iterate(statement)
     )
+
+
+# A reused statement's answer never changes (its top-level entities are among the elements visited).
+_reused_touches_tenant_data = lru_cache(maxsize=256)(_reaches_tenant_data)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -91,10 +110,18 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         return
     if scope.tenant_id is None:
         return
-    tenant_id = scope.tenant_id
-    state.statement = state.statement.options(
+    scoped = _scoped_reused if state.execution_options.get(REUSED) else _scoped
+    state.statement = scoped(state.statement, scope.tenant_id)
+
+
+def _scoped(statement, tenant_id: int):
+    return statement.options(
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
     )
+
+
+# Bounded: a few reused statements for each tenant a worker has served lately.
+_scoped_reused = lru_cache(maxsize=1024)(_scoped)
 
 
 @event.listens_for(Session, "before_flush")

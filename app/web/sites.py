@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 from flask import abort, current_app, g, redirect, request, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.local import LocalProxy
 
 from app.core import tenancy
@@ -10,6 +10,10 @@ from app.core.database import db
 from app.modules.tenants import RESERVED_SLUGS
 from app.modules.tenants.models import Tenant
 from app.web.errors import render_error
+
+# Every request runs one of these: built once, and reused.
+_TENANT_AT_SLUG = tenancy.reused(select(Tenant).where(Tenant.slug == bindparam("slug")))
+_TENANT_AT_DOMAIN = tenancy.reused(select(Tenant).where(Tenant.custom_domain == bindparam("domain")))
 
 TENANT_BLUEPRINTS = frozenset({"auth", "booking", "dashboard"})
 BACKOFFICE_BLUEPRINTS = frozenset({"auth", "backoffice"})
@@ -42,10 +46,10 @@ def resolve(host: str, base_domain: str) -> Site | None:
         slug = host.removesuffix(f".{base}")
         if "." in slug or slug in RESERVED_SLUGS:
             return None
-        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        tenant = db.session.scalar(_TENANT_AT_SLUG, {"slug": slug})
     else:
         domain = host.split(":", 1)[0]
-        tenant = db.session.scalar(select(Tenant).where(Tenant.custom_domain == domain))
+        tenant = db.session.scalar(_TENANT_AT_DOMAIN, {"domain": domain})
     return Site(tenant=tenant) if tenant else None
 
 

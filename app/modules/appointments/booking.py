@@ -6,7 +6,7 @@ the final word to the database's exclusion constraint. A booking is an
 AppointmentParticipant: one per customer, several in a group session.
 """
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -212,7 +212,7 @@ def _locked_slot(
         if calendar.capacity > 1 and room > 0:
             raise SlotTaken(f"Only {room} {'place is' if room == 1 else 'places are'} left at that time.")
         raise SlotTaken("Sorry — that time has just been taken.")
-    return calendar, replace(slot, provider_ids=usable)
+    return calendar, slot._replace(provider_ids=usable)
 
 
 def _lock_providers(session, choice: Choice) -> None:

@@ -77,10 +77,10 @@ class Terms(NamedTuple):
     price: int | None
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """A start offered; ``ends_at`` and ``price`` are what the customer is shown and booked at. For
-    "any provider", ``terms`` says what each provider's would be: only those matching may take it."""
+    "any provider", ``terms`` says what each provider's would be: only those matching may take it.
+    (A tuple: a week's picker makes hundreds.)"""
 
     starts_at: datetime
     ends_at: datetime

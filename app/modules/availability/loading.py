@@ -2,8 +2,8 @@
 providers or appointments: providers with their hours and the policy; overrides, time off and
 closures; active appointments.
 
-The statements are built once per shape, with bind parameters, and reused: building them anew
-cost a slot picker more than running them."""
+The statements are built once per shape, with bind parameters, and ``reused``: building them
+anew cost a slot picker more than running them."""
 from datetime import date, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.core.records import UTCDateTime
+from app.core.tenancy import reused
 from app.modules.appointments.models import ACTIVE_STATUSES, Appointment, AppointmentParticipant
 from app.modules.availability.engine import Booked, Calendar, Policy, ProviderCalendar, local_day_bounds
 from app.modules.catalogue.models import LocationClosure, Provider, ProviderLocation, ProviderService
@@ -30,7 +31,7 @@ def load_policy(session: Session, service_id: int) -> Policy:
 @cache
 def _policy_query() -> sa.Select:
     service_id = sa.bindparam("service_id")
-    return (
+    return reused(
         sa.select(
             BookingPolicy.min_notice_minutes, BookingPolicy.max_horizon_days, BookingPolicy.slot_interval_minutes,
             BookingPolicy.cancel_cutoff_minutes, BookingPolicy.reschedule_cutoff_minutes,
@@ -104,7 +105,7 @@ def _providers_query(*, one_provider: bool) -> sa.Select:
     )
     if one_provider:
         query = query.where(Provider.id == sa.bindparam("provider_id"))
-    return query
+    return reused(query)
 
 
 def _load_exceptions(session, calendar, location, providers, range_start, range_end) -> None:
@@ -153,7 +154,7 @@ def _exceptions_query() -> sa.CompoundSelect:
         sa.literal("closure"), sa.cast(sa.null(), sa.Integer), LocationClosure.starts_on, LocationClosure.ends_on,
         no_time, no_time, sa.false(), no_instant, no_instant,
     ).where(LocationClosure.location_id == location_id, LocationClosure.starts_on <= last, LocationClosure.ends_on >= first)
-    return sa.union_all(overrides, time_off, closures)
+    return reused(sa.union_all(overrides, time_off, closures))
 
 
 def _load_booked(session, providers, range_start, range_end, ignore_appointment_id) -> None:
@@ -188,4 +189,4 @@ def _booked_query(*, ignoring_one: bool) -> sa.Select:
     )
     if ignoring_one:
         query = query.where(Appointment.id != sa.bindparam("ignore_id"))
-    return query
+    return reused(query)

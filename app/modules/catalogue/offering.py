@@ -1,9 +1,10 @@
 """What a tenant offers: its active locations, services by category, and who provides them."""
 from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
+from app.core.tenancy import reused
 from app.modules.catalogue.models import Location, Provider, Service, ServiceCategory
 
 
@@ -28,11 +29,15 @@ def services_by_category(session: Session) -> list[tuple[str, list[Service]]]:
 def active_service(session: Session, service_id: int) -> Service | None:
     """The active service with its providers and their locations, in one statement (the booking
     site reads them on every step)."""
-    return session.scalars(
-        select(Service)
-        .where(Service.id == service_id, Service.active)
-        .options(joinedload(Service.providers).joinedload(Provider.locations))
-    ).unique().one_or_none()
+    return session.scalars(_ACTIVE_SERVICE, {"service_id": service_id}).unique().one_or_none()
+
+
+# Built once, and reused: every step of the booking site runs it.
+_ACTIVE_SERVICE = reused(
+    select(Service)
+    .where(Service.id == bindparam("service_id"), Service.active)
+    .options(joinedload(Service.providers).joinedload(Provider.locations))
+)
 
 
 def offered_by(service: Service) -> list[Provider]:
