@@ -74,10 +74,10 @@ def _load_providers(session, calendar, service, location, provider_id) -> dict[i
     for provider_id, name, duration, price, weekday, opens, closes, *policy in session.execute(
         _providers_query(one_provider=provider_id is not None), params
     ):
-        if policy[0] is not None:
-            calendar.policy = Policy.from_minutes(*policy)
         provider = providers.get(provider_id)
         if provider is None:
+            if not providers and policy[0] is not None:  # every row carries the same policy
+                calendar.policy = Policy.from_minutes(*policy)
             provider = providers[provider_id] = ProviderCalendar(
                 provider_id, name, timedelta(minutes=duration or service.duration_minutes),
                 price if price is not None else service.price,
