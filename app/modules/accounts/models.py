@@ -44,6 +44,8 @@ class User(TenantOwned, db.Model):
     # Wrong passwords in a row, and until when the account then refuses every password (users.py).
     failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the owner who signed a practice up follows the link emailed to them.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Flask-Login protocol.
     is_anonymous = False
@@ -68,3 +70,40 @@ class User(TenantOwned, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+INVITATION_ROLES = ("owner", "admin", "staff", "provider")
+TOKEN_PURPOSES = ("password_reset", "email_confirmation")
+
+
+class Invitation(TenantOwned, db.Model):
+    """Someone asked to join a practice's team. Only the token's hash is kept; the link is single-use."""
+
+    __tablename__ = "invitations"
+    __table_args__ = tenant_table_args("invitations", ("provider_id", "providers"), ("user_id", "users"))
+
+    email: Mapped[str] = mapped_column(sa.String(254))
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    role: Mapped[str] = mapped_column(enum(*INVITATION_ROLES, name="invitation_role"))
+    provider_id: Mapped[int | None] = mapped_column()
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column()  # the account it became
+
+
+class AccountToken(TenantOwned, db.Model):
+    """A single-use emailed link for an account: a password reset or an email confirmation.
+    Only its hash is kept."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (sa.Index("ix_account_tokens_user_id", "user_id"),)
+
+    tenant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tenants.id"), nullable=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    purpose: Mapped[str] = mapped_column(enum(*TOKEN_PURPOSES, name="account_token_purpose"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

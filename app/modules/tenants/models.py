@@ -22,7 +22,12 @@ class Tenant(Record, db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     status: Mapped[str] = mapped_column(enum(*TENANT_STATUSES, name="tenant_status"), default="active")
     custom_domain: Mapped[str | None] = mapped_column(sa.String(253), unique=True)
-    branding: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    branding: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # {"colour": "#1a73e8"}
+    # The logo is kept in the database: a dyno's disk does not last. Checked from its content (PNG, JPEG, WebP).
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(sa.String(32))
+    # May providers edit their own working hours and time off?
+    providers_manage_own_hours: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Minutes before an appointment that reminders go out.
     reminder_offsets: Mapped[list] = mapped_column(
         sa.JSON, default=lambda: [24 * 60, 2 * 60], server_default=sa.text("'[1440, 120]'")

@@ -1,0 +1,2 @@
+"""The practice's locations and their closures."""
+from app.blueprints.dashboard import bp  # noqa: F401
