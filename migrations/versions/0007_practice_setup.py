@@ -14,7 +14,21 @@ branch_labels = None
 depends_on = None
 
 
+KINDS_BEFORE = (
+    "booking_confirmed", "booking_pending", "booking_approved", "cancelled", "rescheduled", "reminder", "magic_link",
+    "password_reset", "invitation",
+)
+KINDS_AFTER = (*KINDS_BEFORE, "email_confirmation")
+
+
+def _notification_kinds(kinds) -> None:
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_constraint("notification_kind", type_="check")
+        batch_op.create_check_constraint("notification_kind", sa.column("kind").in_(kinds))
+
+
 def upgrade():
+    _notification_kinds(KINDS_AFTER)
     op.create_table('account_tokens',
     sa.Column('tenant_id', sa.Integer(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -71,6 +85,7 @@ def upgrade():
 
 
 def downgrade():
+    _notification_kinds(KINDS_BEFORE)
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('email_confirmed_at')
 

@@ -18,6 +18,7 @@ KINDS = (
     "magic_link",
     "password_reset",
     "invitation",
+    "email_confirmation",
 )
 STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
 PENDING_REMINDER = "kind = 'reminder' AND status IN ('queued', 'sending')"
