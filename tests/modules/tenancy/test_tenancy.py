@@ -8,7 +8,7 @@ from werkzeug.exceptions import NotFound
 
 from app.core.database import db
 from app.core.records import TenantOwned
-from app.core.tenancy import TenantScopeError, all_tenants, current_tenant_id, scoped_get, tenant_context
+from app.core.tenancy import TenantScopeError, all_tenants, current_tenant_id, reused, scoped_get, tenant_context
 from app.modules import tables  # noqa: F401  (registers every model, so the sweep sees every table)
 from app.modules.accounts.models import User
 from app.modules.appointments.models import Appointment, AppointmentParticipant
@@ -146,6 +146,18 @@ def test_switching_scopes_switches_results(alpha, bravo):
         with tenant_context(practice["tenant"]):
             seen.setdefault(practice["tenant"].slug, []).append(db.session.scalars(select(Customer.name)).all())
     assert seen == {"alpha": [[alpha["customer"].name]] * 2, "bravo": [[bravo["customer"].name]]}
+
+
+def test_a_reused_statement_is_scoped_to_each_tenant_in_turn(alpha, bravo):
+    """A reused statement keeps its scoped form per tenant: the form kept for one never serves another."""
+    statement = reused(select(Service.id).where(Service.active).order_by(Service.id))
+    for practice in (alpha, bravo, alpha, bravo):
+        with tenant_context(practice["tenant"]):
+            assert db.session.scalars(statement).all() == [practice["service"].id]
+    with pytest.raises(TenantScopeError):
+        db.session.scalars(statement).all()  # outside any scope it still refuses, cached or not
+    with pytest.raises(TenantScopeError):
+        db.session.scalars(statement).all()
 
 
 def test_joins_see_only_the_scopes_rows(alpha, bravo):
