@@ -82,10 +82,15 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(timezone=True), nullable=True))
 
+    with op.batch_alter_table('parameter_options', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False))
 
 
 def downgrade():
     _notification_kinds(KINDS_BEFORE)
+    with op.batch_alter_table('parameter_options', schema=None) as batch_op:
+        batch_op.drop_column('active')
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('email_confirmed_at')
 

@@ -27,6 +27,7 @@ from tests.support.practice import build_practice as new_practice
 ARGUMENTS = {
     "appointment_id": lambda p: p["appointment"].id,
     "customer_id": lambda p: p["customer"].id,
+    "location_id": lambda p: p["location"].id,
     "notification_id": lambda p: p["notification"].id,
     "provider_id": lambda p: p["provider"].id,
     "service_id": lambda p: p["service"].id,

@@ -7,5 +7,14 @@ bp = Blueprint("dashboard", __name__)
 bp.before_request(require_roles("owner", "admin", "staff", "provider"))
 
 from app.blueprints.dashboard import (  # noqa: E402,F401
-    agenda, appointments, customers, getting_started, intake, locations, providers, services, settings, team,
+    agenda,
+    appointments,
+    customers,
+    getting_started,
+    intake,
+    locations,
+    providers,
+    services,
+    settings,
+    team,
 )

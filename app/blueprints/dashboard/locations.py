@@ -1,2 +1,155 @@
 """The practice's locations and their closures."""
-from app.blueprints.dashboard import bp  # noqa: F401
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from app.blueprints.auth.guards import roles_required
+from app.blueprints.dashboard import bp
+from app.core.database import db
+from app.core.errors import DomainError
+from app.modules.catalogue import locations as catalogue
+from app.modules.catalogue.models import Location, LocationClosure
+from app.web.loading import get_or_404
+from app.web.rendering import render, see_other
+from app.web.sites import current_tenant
+
+
+class LocationForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired("Give the location a name."), Length(max=200)])
+    address = TextAreaField("Address", validators=[Length(max=1000)])
+    timezone = SelectField("Time zone", validate_choice=False)  # checked by the catalogue, with zoneinfo
+    zone_search = StringField("Or type a time zone", validators=[Optional(), Length(max=64)],
+                              description="Type to search, e.g. “Europe/London”; this wins over the list.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = {region: [(z, z) for z in zones] for region, zones in catalogue.zones_by_region()}
+
+    @property
+    def chosen_zone(self) -> str:
+        return (self.zone_search.data or "").strip() or (self.timezone.data or "")
+
+
+class ClosureForm(FlaskForm):
+    starts_on = DateField("First day", validators=[InputRequired("Give the first day closed.")])
+    ends_on = DateField("Last day", validators=[Optional()], description="Inclusive; empty = the first day only.")
+    reason = StringField("Reason", validators=[Length(max=200)])
+
+
+class RemoveClosureForm(FlaskForm):
+    closure_id = IntegerField(validators=[InputRequired()])
+
+
+def _blame(form, error: DomainError) -> None:
+    field = {"timezone": "zone_search"}.get(error.field, error.field) if isinstance(form, LocationForm) else error.field
+    target = getattr(form, field, None) if field else None
+    if target is not None:
+        target.errors = [*target.errors, str(error)] if isinstance(target.errors, list) else [str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.route("/locations")
+@roles_required("owner", "admin")
+def locations():
+    rows = db.session.scalars(select(Location).order_by(Location.active.desc(), Location.name)).all()
+    return render("dashboard/locations/list.html", locations=rows, toggle=FlaskForm())
+
+
+@bp.route("/locations/new", methods=["GET", "POST"])
+@roles_required("owner", "admin")
+def new_location():
+    form = LocationForm(timezone=current_tenant.timezone)
+    if form.validate_on_submit():
+        try:
+            location = catalogue.create_location(db.session, current_tenant, name=form.name.data,
+                                                 address=form.address.data, timezone=form.chosen_zone, actor=current_user)
+        except DomainError as error:
+            _blame(form, error)
+        else:
+            flash(f"{location.name} added.", "success")
+            return see_other(url_for("dashboard.edit_location", location_id=location.id))
+    status = 422 if request.method == "POST" else 200
+    return render("dashboard/locations/form.html", "location_form", status=status, form=form, location=None,
+                  zones=catalogue.zones_by_region())
+
+
+@bp.route("/locations/<int:location_id>", methods=["GET", "POST"])
+@roles_required("owner", "admin")
+def edit_location(location_id: int):
+    location = get_or_404(Location, location_id)
+    form = LocationForm(obj=location)
+    if form.validate_on_submit():
+        try:
+            catalogue.update_location(db.session, location, name=form.name.data, address=form.address.data,
+                                      timezone=form.chosen_zone, actor=current_user)
+        except DomainError as error:
+            _blame(form, error)
+        else:
+            flash("Location saved.", "success")
+            return see_other(url_for("dashboard.edit_location", location_id=location.id))
+    status = 422 if request.method == "POST" else 200
+    return _edit_page(location, form=form, status=status)
+
+
+def _edit_page(location, *, form=None, closure_form=None, status=200, block="location_form"):
+    closures = db.session.scalars(
+        select(LocationClosure).where(LocationClosure.location_id == location.id).order_by(LocationClosure.starts_on)
+    ).all()
+    return render("dashboard/locations/form.html", block, status=status, location=location,
+                  form=form or LocationForm(obj=location), closure_form=closure_form or ClosureForm(),
+                  closures=closures, remove_form=FlaskForm(), toggle=FlaskForm(), zones=catalogue.zones_by_region())
+
+
+@bp.route("/locations/<int:location_id>/deactivate", methods=["POST"])
+@roles_required("owner", "admin")
+def deactivate_location(location_id: int):
+    location = get_or_404(Location, location_id)
+    if FlaskForm().validate_on_submit():
+        catalogue.set_location_active(db.session, location, False, actor=current_user)
+        flash(f"{location.name} is deactivated: no new bookings there.", "success")
+    return see_other(url_for("dashboard.locations"))
+
+
+@bp.route("/locations/<int:location_id>/reactivate", methods=["POST"])
+@roles_required("owner", "admin")
+def reactivate_location(location_id: int):
+    location = get_or_404(Location, location_id)
+    if FlaskForm().validate_on_submit():
+        catalogue.set_location_active(db.session, location, True, actor=current_user)
+        flash(f"{location.name} is active again.", "success")
+    return see_other(url_for("dashboard.locations"))
+
+
+@bp.route("/locations/<int:location_id>/closures", methods=["POST"])
+@roles_required("owner", "admin")
+def add_location_closure(location_id: int):
+    location = get_or_404(Location, location_id)
+    form = ClosureForm()
+    if form.validate_on_submit():
+        try:
+            catalogue.add_closure(db.session, location, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                                  reason=form.reason.data, actor=current_user)
+        except DomainError as error:
+            _blame(form, error)
+        else:
+            flash("Closure added.", "success")
+            return see_other(url_for("dashboard.edit_location", location_id=location.id))
+    return _edit_page(location, closure_form=form, status=422, block="closure_form")
+
+
+@bp.route("/locations/<int:location_id>/closures/remove", methods=["POST"])
+@roles_required("owner", "admin")
+def remove_location_closure(location_id: int):
+    location = get_or_404(Location, location_id)
+    form = RemoveClosureForm()
+    if form.validate_on_submit():
+        closure = get_or_404(LocationClosure, form.closure_id.data)
+        if closure.location_id != location.id:
+            abort(404)
+        catalogue.remove_closure(db.session, closure, actor=current_user)
+        flash("Closure removed.", "success")
+    return see_other(url_for("dashboard.edit_location", location_id=location.id))

@@ -19,7 +19,7 @@ def load(session: Session, service_id: int) -> Intake:
         Question(
             parameter_id=sp.parameter.id, key=sp.parameter.key, label=sp.parameter.label, type=sp.parameter.type,
             help_text=sp.parameter.help_text, scope=sp.parameter.scope, required=sp.required,
-            default=sp.default_value, options=tuple((o.value, o.label) for o in sp.parameter.options),
+            default=sp.default_value, options=tuple((o.value, o.label) for o in sp.parameter.options if o.active),
         )
         for sp in attached
     ]

@@ -43,6 +43,7 @@ class ParameterOption(TenantOwned, db.Model):
     value: Mapped[str] = mapped_column(sa.String(100))
     label: Mapped[str] = mapped_column(sa.String(200))
     position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
 
 class ServiceParameter(TenantOwned, db.Model):

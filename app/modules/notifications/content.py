@@ -22,6 +22,7 @@ SUBJECTS = {
     "magic_link": "Your sign-in link",
     "password_reset": "Reset your password",
     "invitation": "You are invited",
+    "email_confirmation": "Confirm your email",
 }
 
 # Which emails carry a calendar invitation, and with which iTIP method.

@@ -3,9 +3,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import sqlalchemy as sa
 
 from app.core.database import db
 from app.core.tenancy import tenant_context

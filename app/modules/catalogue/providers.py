@@ -1,0 +1,50 @@
+"""Providers: who they are, where they work, what they offer and which account is theirs."""
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.errors import DomainError
+from app.modules import audit
+from app.modules.catalogue.models import Location, Provider, ProviderLocation, ProviderService, Service
+
+
+def save_provider(session: Session, tenant, provider: Provider | None, *, name: str, bio: str, location_ids,
+                  service_ids, user_id: int | None, actor) -> Provider:
+    """Create (``provider`` None) or update a provider with its locations and services."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Enter the provider's name.", field="name")
+    creating = provider is None
+    if creating:
+        provider = Provider(tenant_id=tenant.id, name=name, bio=bio or "", user_id=user_id)
+        session.add(provider)
+    else:
+        provider.name, provider.bio, provider.user_id = name, bio or "", user_id
+    session.flush()
+    _replace_links(session, tenant, provider, ProviderLocation, "location_id", set(location_ids))
+    _replace_links(session, tenant, provider, ProviderService, "service_id", set(service_ids))
+    audit.record(session, "provider.created" if creating else "provider.updated", provider, actor=actor,
+                 name=name, locations=sorted(location_ids), services=sorted(service_ids), user_id=user_id)
+    return provider
+
+
+def _replace_links(session, tenant, provider, model, column, wanted: set[int]) -> None:
+    existing = {getattr(row, column): row for row in session.scalars(select(model).where(model.provider_id == provider.id))}
+    for ident, row in existing.items():
+        if ident not in wanted:
+            session.delete(row)
+    for ident in wanted - existing.keys():
+        session.add(model(tenant_id=tenant.id, provider_id=provider.id, **{column: ident}))
+    session.flush()
+
+
+def set_active(session: Session, provider: Provider, active: bool, *, actor) -> None:
+    provider.active = active
+    session.flush()
+    audit.record(session, "provider.reactivated" if active else "provider.deactivated", provider, actor=actor)
+
+
+def choices(session: Session):
+    """The practice's active locations and services, to pick a provider's from."""
+    locations = session.scalars(select(Location).where(Location.active).order_by(Location.name)).all()
+    services = session.scalars(select(Service).where(Service.active).order_by(Service.name)).all()
+    return locations, services
