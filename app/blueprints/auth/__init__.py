@@ -3,5 +3,5 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from app.blueprints.auth import passwords, routes, signup  # noqa: E402,F401
+from app.blueprints.auth import routes  # noqa: E402,F401
 from app.blueprints.auth.guards import init_app  # noqa: E402,F401
