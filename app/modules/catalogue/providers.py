@@ -20,17 +20,19 @@ def save_provider(session: Session, tenant, provider: Provider | None, *, name: 
     else:
         provider.name, provider.bio, provider.user_id = name, bio or "", user_id
     session.flush()
-    _replace_links(session, tenant, provider, ProviderLocation, "location_id", set(location_ids))
-    _replace_links(session, tenant, provider, ProviderService, "service_id", set(service_ids))
+    # Only what the form could offer is replaced: links to inactive locations and services stay.
+    locations, services = choices(session)
+    _replace_links(session, tenant, provider, ProviderLocation, "location_id", set(location_ids), {loc.id for loc in locations})
+    _replace_links(session, tenant, provider, ProviderService, "service_id", set(service_ids), {svc.id for svc in services})
     audit.record(session, "provider.created" if creating else "provider.updated", provider, actor=actor,
                  name=name, locations=sorted(location_ids), services=sorted(service_ids), user_id=user_id)
     return provider
 
 
-def _replace_links(session, tenant, provider, model, column, wanted: set[int]) -> None:
+def _replace_links(session, tenant, provider, model, column, wanted: set[int], offered: set[int]) -> None:
     existing = {getattr(row, column): row for row in session.scalars(select(model).where(model.provider_id == provider.id))}
     for ident, row in existing.items():
-        if ident not in wanted:
+        if ident in offered and ident not in wanted:
             session.delete(row)
     for ident in wanted - existing.keys():
         session.add(model(tenant_id=tenant.id, provider_id=provider.id, **{column: ident}))

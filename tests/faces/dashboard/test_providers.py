@@ -49,3 +49,24 @@ def test_other_tenant_404_and_staff_refused(app, visitor):
     assert v.post(f"/dashboard/setup/providers/{globex['provider'].id}/deactivate").status_code == 404
     staff = signed_in(visitor, acme, role="staff")
     assert staff.get("/dashboard/setup/providers").status_code in (403, 404)
+
+
+def test_saving_a_provider_keeps_their_links_to_inactive_locations_and_services(app, visitor):
+    """The form offers only active locations and services; saving it must not drop the others."""
+    p = build_practice("acme")
+    closed = factories.location(p["tenant"], name="Closed branch")
+    with all_tenants():
+        db.session.add(ProviderLocation(tenant_id=p["tenant"].id, provider_id=p["provider"].id, location_id=closed.id))
+        db.session.get(type(closed), closed.id).active = False
+        db.session.commit()
+    v = signed_in(visitor, p)
+    form = v.get(f"/dashboard/setup/providers/{p['provider'].id}/edit").get_data(as_text=True)
+    assert "Closed branch" not in form
+    answer = v.post(f"/dashboard/setup/providers/{p['provider'].id}/edit",
+                    {"name": p["provider"].name, "bio": "", "locations": [p["location"].id], "services": [], "user": 0})
+    assert answer.status_code == 303
+    with all_tenants():
+        kept = db.session.scalars(select(ProviderLocation.location_id).where(ProviderLocation.provider_id == p["provider"].id)).all()
+        offered = db.session.scalars(select(ProviderService.service_id).where(ProviderService.provider_id == p["provider"].id)).all()
+    assert sorted(kept) == sorted([p["location"].id, closed.id])
+    assert offered == []  # an active service unticked is really removed
