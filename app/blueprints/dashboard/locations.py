@@ -12,6 +12,7 @@ from app.core.database import db
 from app.core.errors import DomainError
 from app.modules.catalogue import locations as catalogue
 from app.modules.catalogue.models import Location, LocationClosure
+from app.web.forms import show_error
 from app.web.loading import get_or_404
 from app.web.rendering import render, see_other
 from app.web.sites import current_tenant
@@ -44,12 +45,10 @@ class RemoveClosureForm(FlaskForm):
 
 
 def _blame(form, error: DomainError) -> None:
-    field = {"timezone": "zone_search"}.get(error.field, error.field) if isinstance(form, LocationForm) else error.field
-    target = getattr(form, field, None) if field else None
-    if target is not None:
-        target.errors = [*target.errors, str(error)] if isinstance(target.errors, list) else [str(error)]
-    else:
-        form.form_errors.append(str(error))
+    """The error at its field; on the location form a bad zone is blamed on the box where zones are typed."""
+    if isinstance(form, LocationForm) and error.field == "timezone":
+        error = DomainError(str(error), field="zone_search")
+    show_error(form, error)
 
 
 @bp.route("/locations")
@@ -107,20 +106,20 @@ def _edit_page(location, *, form=None, closure_form=None, status=200, block="loc
 @bp.route("/locations/<int:location_id>/deactivate", methods=["POST"])
 @roles_required("owner", "admin")
 def deactivate_location(location_id: int):
-    location = get_or_404(Location, location_id)
-    if FlaskForm().validate_on_submit():
-        catalogue.set_location_active(db.session, location, False, actor=current_user)
-        flash(f"{location.name} is deactivated: no new bookings there.", "success")
-    return see_other(url_for("dashboard.locations"))
+    return _set_active(location_id, False, "{} is deactivated: no new bookings there.")
 
 
 @bp.route("/locations/<int:location_id>/reactivate", methods=["POST"])
 @roles_required("owner", "admin")
 def reactivate_location(location_id: int):
+    return _set_active(location_id, True, "{} is active again.")
+
+
+def _set_active(location_id: int, active: bool, message: str):
     location = get_or_404(Location, location_id)
     if FlaskForm().validate_on_submit():
-        catalogue.set_location_active(db.session, location, True, actor=current_user)
-        flash(f"{location.name} is active again.", "success")
+        catalogue.set_location_active(db.session, location, active, actor=current_user)
+        flash(message.format(location.name), "success")
     return see_other(url_for("dashboard.locations"))
 
 

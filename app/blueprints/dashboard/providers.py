@@ -13,6 +13,7 @@ from app.core.errors import DomainError
 from app.modules.accounts.models import User
 from app.modules.catalogue import providers as catalogue_providers
 from app.modules.catalogue.models import Provider
+from app.web.forms import show_error
 from app.web.loading import get_or_404
 from app.web.rendering import render, see_other
 from app.web.sites import current_tenant
@@ -79,7 +80,7 @@ def _edit(provider):
                 user_id=form.user.data or None, actor=current_user,
             )
         except DomainError as error:
-            getattr(form, error.field or "name").errors.append(str(error))
+            show_error(form, error)
         else:
             flash(f"{saved.name} saved.", "success")
             return see_other(url_for("dashboard.providers"))
