@@ -44,13 +44,14 @@ def create_app(config: dict | None = None) -> Flask:
     formatting.init_app(app)
 
     from app import cli
-    from app.blueprints import auth, backoffice, booking, dashboard
+    from app.blueprints import auth, backoffice, booking, dashboard, platform
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(booking.bp)
     app.register_blueprint(dashboard.bp, url_prefix="/dashboard")
     app.register_blueprint(backoffice.bp, url_prefix="/backoffice")
+    app.register_blueprint(platform.bp)
     cli.init_app(app)
     return app
 

@@ -17,23 +17,28 @@ _TENANT_AT_DOMAIN = tenancy.reused(select(Tenant).where(Tenant.custom_domain == 
 
 TENANT_BLUEPRINTS = frozenset({"auth", "booking", "dashboard"})
 BACKOFFICE_BLUEPRINTS = frozenset({"auth", "backoffice"})
+PLATFORM_BLUEPRINTS = frozenset({"platform"})
 
 
 @dataclass(frozen=True)
 class Site:
-    tenant: Tenant | None  # None: the backoffice
+    tenant: Tenant | None  # None: the backoffice, or the platform's own public site
+    is_platform: bool = False  # www.<base> and <base>: where practices sign up
 
     @property
     def is_backoffice(self) -> bool:
-        return self.tenant is None
+        return self.tenant is None and not self.is_platform
 
     @property
     def blueprints(self) -> frozenset[str]:
+        if self.is_platform:
+            return PLATFORM_BLUEPRINTS
         return BACKOFFICE_BLUEPRINTS if self.is_backoffice else TENANT_BLUEPRINTS
 
     @property
     def scope(self) -> tenancy.Scope:
-        return tenancy.ALL_TENANTS if self.is_backoffice else tenancy.Scope(self.tenant.id)
+        # The platform site reads no tenant's rows; it only creates new practices.
+        return tenancy.ALL_TENANTS if self.tenant is None else tenancy.Scope(self.tenant.id)
 
 
 def resolve(host: str, base_domain: str) -> Site | None:
@@ -42,6 +47,8 @@ def resolve(host: str, base_domain: str) -> Site | None:
     base = base_domain.lower()
     if host == f"admin.{base}":
         return Site(tenant=None)
+    if host in (base, f"www.{base}"):
+        return Site(tenant=None, is_platform=True)
     if host.endswith(f".{base}"):
         slug = host.removesuffix(f".{base}")
         if "." in slug or slug in RESERVED_SLUGS:
@@ -62,7 +69,9 @@ def current_site_key() -> str:
     site = g.get("site")
     if site is None:
         return f"unresolved:{request.host.lower().rstrip('.')}"
-    return "backoffice" if site.is_backoffice else f"tenant:{site.tenant.id}"
+    if site.tenant is None:
+        return "platform" if site.is_platform else "backoffice"
+    return f"tenant:{site.tenant.id}"
 
 
 current_site: Site = LocalProxy(_site)  # type: ignore[assignment]
@@ -80,8 +89,8 @@ def _enter_site():
     if request.routing_exception is not None:
         return None  # a 404, 405 or slash redirect: Flask answers it
     if request.blueprint not in site.blueprints:
-        if site.is_backoffice and request.path == "/":
-            return redirect(url_for("backoffice.index"))
+        if site.tenant is None and request.path == "/":
+            return redirect(url_for("platform.sign_up" if site.is_platform else "backoffice.index"))
         abort(404)
     if site.tenant is not None and not site.tenant.is_active:
         return render_error(503, "Temporarily unavailable", f"{site.tenant.name} is not taking bookings online right now.")

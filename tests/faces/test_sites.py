@@ -11,7 +11,7 @@ from app.modules.accounts.models import User
 from app.modules.tenants.models import Tenant
 from app.web.sites import RESERVED_SLUGS
 from tests.support import factories
-from tests.support.clients import ADMIN_HOST
+from tests.support.clients import ADMIN_HOST, BASE_DOMAIN
 from tests.support.practice import build_practice
 
 ACME = "acme.sloty.test"
@@ -71,7 +71,6 @@ def test_two_tenants_on_one_platform_each_serve_their_own_site(acme, visitor):
     "host",
     [
         "nobody.sloty.test",  # unknown subdomain
-        "sloty.test",  # the bare base domain
         "x.acme.sloty.test",  # nested subdomain of a real tenant
         "acme.sloty.test.evil.example",  # a lookalike of a real tenant
         "acme-dental.example",  # a domain nobody registered
@@ -88,7 +87,7 @@ def test_every_path_of_an_unknown_host_is_404(app, visitor, path):
     assert_no_practice(visitor("nobody.sloty.test").get(path))
 
 
-@pytest.mark.parametrize("word", sorted(RESERVED_SLUGS - {"admin"}))
+@pytest.mark.parametrize("word", sorted(RESERVED_SLUGS - {"admin", "www"}))
 def test_a_reserved_subdomain_is_never_a_booking_site_even_if_a_tenant_claims_it(app, visitor, word):
     with all_tenants():
         # Straight into the table, past check_slug: as if an old row or a bug had let it in.
@@ -97,6 +96,16 @@ def test_a_reserved_subdomain_is_never_a_booking_site_even_if_a_tenant_claims_it
     response = visitor(f"{word}.sloty.test").get("/")
     assert_no_practice(response)
     assert "Squatter" not in html(response)
+
+
+def test_www_is_the_platform_even_if_a_tenant_claims_it(app, visitor):
+    with all_tenants():
+        db.session.add(Tenant(slug="www", name="Squatter www", timezone="UTC", currency="EUR", status="active", branding={}))
+        db.session.commit()
+    www = visitor("www.sloty.test")
+    assert www.get("/").headers["Location"] == "/signup"
+    page = html(www.get("/signup"))
+    assert "Put your practice online" in page and "Squatter" not in page
 
 
 def test_the_admin_subdomain_is_the_backoffice_even_if_a_tenant_claims_it(app, visitor):
@@ -133,6 +142,20 @@ def test_backoffice_paths_on_a_tenant_host_are_404(acme, visitor, path):
     assert response.status_code == 404
     assert "<h1>Not found</h1>" in html(response)
     assert "Tenants" not in html(response)
+
+
+@pytest.mark.parametrize("host", [BASE_DOMAIN, f"www.{BASE_DOMAIN}", f"WWW.{BASE_DOMAIN}."])
+@pytest.mark.parametrize("path", ["/services/1", "/dashboard/", "/login", "/backoffice/", "/welcome/x"])
+def test_the_platform_host_serves_only_sign_up(acme, visitor, host, path):
+    response = visitor(host).get(path)
+    assert response.status_code == 404 and "<h1>Not found</h1>" in html(response)
+    assert acme["service"].name not in html(response)
+
+
+@pytest.mark.parametrize("path", ["/signup", "/signup/address"])
+def test_sign_up_lives_only_on_the_platform_host(acme, visitor, path):
+    assert visitor(ACME).get(path).status_code == 404
+    assert visitor(ADMIN_HOST).get(path).status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/services/1", "/dashboard/", "/dashboard/team", "/dashboard/appointments/1"])

@@ -14,8 +14,8 @@ from app.web.rendering import htmx_redirect, sent_by_htmx
 def _load_user(session_id: str) -> User | None:
     site = g.get("site")
     user_id, _, version = session_id.partition(".")
-    if site is None or not (user_id.isdigit() and version.isdigit()):
-        # No site (an unknown host's error page): there is no tenant scope to look the user up in.
+    if site is None or site.is_platform or not (user_id.isdigit() and version.isdigit()):
+        # No site (an unknown host's error page), or the platform's, where nobody signs in.
         return None
     # On a tenant host the tenant scope makes other tenants' users invisible.
     user = db.session.scalar(select(User).where(User.id == int(user_id)))

@@ -1,7 +1,7 @@
 """Signing in and out, on the tenant hosts and the backoffice host alike."""
 from urllib.parse import urlsplit
 
-from flask import current_app, request, session, url_for
+from flask import abort, current_app, flash, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.blueprints.auth import bp
@@ -10,6 +10,9 @@ from app.core import clock
 from app.core.database import db
 from app.extensions import limiter
 from app.modules import accounts, audit
+from app.modules.accounts.models import User
+from app.modules.tenants import signup
+from app.web import handoff
 from app.web.rendering import render, see_other
 from app.web.sites import current_site
 from app.web.transaction import keep_writes_despite_refusal
@@ -64,3 +67,40 @@ def logout():
     logout_user()
     session.clear()
     return see_other(url_for("auth.login"))
+
+
+def _tenant_site_only() -> None:
+    if current_site.tenant is None:
+        abort(404)
+
+
+@bp.get("/welcome/<token>")
+def welcome(token: str):
+    """Where sign-up hands a new owner over from the platform's host, signed in, to their dashboard."""
+    _tenant_site_only()
+    user_id = handoff.user_id_of(token)
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or not user.active or not handoff.is_unspent(token, user):
+        return render("auth/link_spent.html", status=410, what="This welcome link")
+    _sign_in(user, via="sign_up")
+    return see_other(url_for("dashboard.getting_started"))
+
+
+@bp.get("/confirm-email/<token>")
+def confirm_email(token: str):
+    """The link emailed at sign-up: it confirms the address and opens the dashboard."""
+    _tenant_site_only()
+    user = signup.confirm_email(db.session, token, now=clock.now())
+    if user is None or not user.active:
+        return render("auth/link_spent.html", status=410, what="This confirmation link")
+    if not (current_user.is_authenticated and current_user.id == user.id):
+        _sign_in(user, via="email_confirmation")
+    flash("Thank you: your email is confirmed.", "success")
+    return see_other(url_for("dashboard.getting_started"))
+
+
+def _sign_in(user: User, *, via: str) -> None:
+    session.clear()
+    login_user(user)
+    user.last_login_at = clock.now()  # also spends a welcome pass
+    audit.record(db.session, "user.signed_in", user, actor=user, ip=request.remote_addr, via=via)

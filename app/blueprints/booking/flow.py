@@ -13,6 +13,7 @@ from app.core import clock
 from app.core.database import db
 from app.modules import intake
 from app.modules.appointments import booking
+from app.modules.availability.readiness import readiness
 from app.modules.catalogue.models import Service
 from app.modules.catalogue.offering import active_locations, active_service, offered_by, services_by_category
 from app.modules.customers.contacts import region_for_timezone
@@ -24,9 +25,12 @@ from app.web.sites import current_tenant
 
 @bp.get("/")
 def home():
+    if not readiness(db.session, current_tenant).ready:  # still setting up: say so, kindly
+        return render("booking/flow/home.html", tenant=current_tenant, open_online=False)
     return render(
         "booking/flow/home.html",
         tenant=current_tenant,
+        open_online=True,
         locations=active_locations(db.session),
         categories=services_by_category(db.session),
     )

@@ -6,4 +6,13 @@ from app.blueprints.auth.guards import require_roles
 bp = Blueprint("dashboard", __name__)
 bp.before_request(require_roles("owner", "admin", "staff", "provider"))
 
-from app.blueprints.dashboard import agenda, appointments, customers, locations, providers, settings, team  # noqa: E402,F401
+from app.blueprints.dashboard import (  # noqa: E402,F401
+    agenda,
+    appointments,
+    customers,
+    getting_started,
+    locations,
+    providers,
+    settings,
+    team,
+)

@@ -1,12 +1,15 @@
 """Today's agenda: the practice's appointments of the day, or a provider's own."""
 from zoneinfo import ZoneInfo
 
+from flask_login import current_user
+
 from app.blueprints.dashboard import bp
 from app.blueprints.dashboard.access import own_calendar_only
 from app.core import clock
 from app.core.database import db
 from app.modules.appointments import calendars
 from app.modules.availability import local_day_bounds
+from app.modules.availability.readiness import readiness
 from app.web.rendering import render
 from app.web.sites import current_tenant
 
@@ -17,4 +20,6 @@ def agenda():
     today = clock.today_in(current_tenant.timezone)
     starts, ends = local_day_bounds(today, today, zone)  # right even where a clock change skips midnight
     items = calendars.day_agenda(db.session, starts, ends, provider_user_id=own_calendar_only())
-    return render("dashboard/agenda/today.html", today=today, appointments=items)
+    # Those who set the practice up see what it still lacks before customers can book online.
+    steps = readiness(db.session, current_tenant) if current_user.has_role("owner", "admin") else None
+    return render("dashboard/agenda/today.html", today=today, appointments=items, steps=steps)
