@@ -139,24 +139,24 @@ def edit_service(service_id: int):
     return _edit_page(service, form=form, status=status)
 
 
-def _policy_form(service: Service) -> PolicyForm:
+def _policy_form(override, practice: dict) -> PolicyForm:
     """The service's rules as they are: its own, or the practice's defaults to start from."""
-    override = catalogue.policy_override(db.session, service)
     if override is None:
-        return PolicyForm(formdata=None, data={"rules": "practice", **catalogue.practice_policy(db.session)})
+        return PolicyForm(formdata=None, data={"rules": "practice", **practice})
     return PolicyForm(formdata=None, data={"rules": "own", **{name: getattr(override, name) for name in catalogue.POLICY_FIELDS}})
 
 
 def _edit_page(service, *, form=None, policy_form=None, providers_form=None, status=200, block="service_form"):
     """The edit page: the form posted (``form``, ``policy_form`` or ``providers_form``) as it came, the
     others as saved."""
+    override, practice = catalogue.policies(db.session, service)
     providers = catalogue.offering_choices(db.session)
     if providers_form is None:
         providers_form = offering_form(providers, catalogue.links(db.session, service), current_tenant.currency, posted=False)
     return render(
         "dashboard/services/form.html", block, status=status, service=service,
-        form=form or service_form(service, posted=False), policy_form=policy_form or _policy_form(service),
-        practice_policy=catalogue.practice_policy(db.session), providers=providers, providers_form=providers_form,
+        form=form or service_form(service, posted=False), policy_form=policy_form or _policy_form(override, practice),
+        practice_policy=practice, providers=providers, providers_form=providers_form,
         action_form=FlaskForm(formdata=None),
     )
 

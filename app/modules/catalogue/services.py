@@ -173,11 +173,15 @@ def policy_override(session: Session, service: Service) -> BookingPolicy | None:
     return session.scalar(select(BookingPolicy).where(BookingPolicy.service_id == service.id))
 
 
-def practice_policy(session: Session) -> dict:
-    """The practice's default rules, minute by minute: what a service without its own follows."""
-    row = session.scalar(select(BookingPolicy).where(BookingPolicy.service_id.is_(None)))
+def policies(session: Session, service: Service) -> tuple[BookingPolicy | None, dict]:
+    """The service's own rules (None when it follows the practice's), and the practice's defaults,
+    minute by minute, in one statement."""
+    rows = session.scalars(select(BookingPolicy).where(
+        (BookingPolicy.service_id == service.id) | BookingPolicy.service_id.is_(None))).all()
+    own = next((row for row in rows if row.service_id == service.id), None)
+    default = next((row for row in rows if row.service_id is None), None)
     columns = BookingPolicy.__table__.c
-    return {name: getattr(row, name) if row else columns[name].default.arg for name in POLICY_FIELDS}
+    return own, {name: getattr(default, name) if default else columns[name].default.arg for name in POLICY_FIELDS}
 
 
 def save_policy(session: Session, tenant, service: Service, *, own: bool, actor, **values) -> BookingPolicy | None:
