@@ -69,8 +69,10 @@ def offering_form(providers, existing: dict, currency: str, *, posted: bool) -> 
 
     for provider in providers:
         setattr(OfferingForm, f"offers_{provider.id}", BooleanField(provider.name))
-        setattr(OfferingForm, f"duration_{provider.id}", IntegerField("Own length (minutes)", validators=[Optional()]))
-        setattr(OfferingForm, f"price_{provider.id}", StringField(f"Own price ({currency})", validators=[Length(max=20)]))
+        setattr(OfferingForm, f"duration_{provider.id}",
+                IntegerField(f"{provider.name}'s own length (minutes)", validators=[Optional()]))
+        setattr(OfferingForm, f"price_{provider.id}",
+                StringField(f"{provider.name}'s own price ({currency})", validators=[Length(max=20)]))
     data = {}
     for provider_id, link in existing.items():
         data |= {f"offers_{provider_id}": True, f"duration_{provider_id}": link.duration_minutes,
@@ -103,6 +105,7 @@ def service_form(service: Service | None, *, posted: bool) -> ServiceForm:
     choices = catalogue.category_choices(db.session, service.category_id if service else None)
     form.category_id.choices = [(0, "No category")] + [(c.id, c.name) for c in choices]
     form.price.label.text = f"Price ({current_tenant.currency})"
+    form.price.description = f"e.g. {amount_text(4550, current_tenant.currency)}; 0 is free."
     return form
 
 
