@@ -1,7 +1,9 @@
 """Template filters: money in minor units, instants shown in a location's wall-clock time."""
 from datetime import datetime
+from decimal import Decimal
 
 from app.core.zones import wall_time
+from app.modules.catalogue.money import decimals
 
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "AUD": "A$", "CAD": "C$"}
 
@@ -9,7 +11,8 @@ CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "AUD": "A$", "CAD": "
 def money(minor_units: int, currency: str) -> str:
     if minor_units == 0:
         return "Free"
-    amount = f"{minor_units / 100:,.2f}"
+    places = decimals(currency)
+    amount = f"{Decimal(minor_units).scaleb(-places):,.{places}f}"
     symbol = CURRENCY_SYMBOLS.get(currency.upper())
     return f"{symbol}{amount}" if symbol else f"{amount} {currency.upper()}"
 

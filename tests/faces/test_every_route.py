@@ -17,6 +17,11 @@ BUDGETS = {
     "dashboard.providers": 5,  # grows with the providers: their locations and services load one by one
     "dashboard.new_provider": 5,
     "dashboard.edit_provider": 8,
+    "dashboard.services": 4,  # the services, then the categories they are grouped by
+    "dashboard.new_service": 3,
+    "dashboard.edit_service": 7,  # the service, categories, both policies, active providers, its provider links
+    "dashboard.categories": 3,
+    "dashboard.edit_category": 3,
     "booking.home": 3,
     "booking.sign_in": 1,
     "booking.sign_in_link": 2,

@@ -10,7 +10,7 @@ from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules.accounts.models import User
 from app.modules.appointments.models import Appointment
-from app.modules.catalogue.models import Location, Provider, Service
+from app.modules.catalogue.models import Location, Provider, Service, ServiceCategory
 from app.modules.customers.models import Customer
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant
@@ -23,6 +23,7 @@ from tests.support.routes import a_free_slot
 # missing here fails the sweep, so a new route cannot quietly dodge it.
 ID_ARGUMENTS = {
     "appointment_id": Appointment,
+    "category_id": ServiceCategory,
     "customer_id": Customer,
     "location_id": Location,
     "notification_id": Notification,

@@ -159,13 +159,14 @@ def build_clinic(slug="riverside", name="Riverside Clinic", **tenant_fields) -> 
 
 def build_practice(slug: str | None = None, **fields) -> dict:
     """The smallest practice: a tenant with one of each row a route takes by id (an owner, a location,
-    a service, a provider working there on weekdays, a customer and their appointment a day from now).
+    a service in its category, a provider working there on weekdays, a customer and their appointment a day from now).
     For booking through the site, build the clinic instead."""
     t = factories.tenant(slug, **fields)
     owner = factories.user(t, "owner")
     loc = factories.location(t)
-    svc = factories.service(t)
+    category = factories.save(t, ServiceCategory(tenant_id=t.id, name="General"))
+    svc = factories.service(t, category_id=category.id)
     prov = factories.provider(t, location=loc, services=[svc])
     cust = factories.customer(t)
     appt = factories.appointment(t, location=loc, provider=prov, service=svc, customer=cust)
-    return {"tenant": t, "owner": owner, "location": loc, "service": svc, "provider": prov, "customer": cust, "appointment": appt}
+    return {"tenant": t, "owner": owner, "location": loc, "category": category, "service": svc, "provider": prov, "customer": cust, "appointment": appt}

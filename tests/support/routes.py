@@ -26,6 +26,7 @@ from tests.support.practice import build_practice as new_practice
 # here fails the sweeps, so a new route cannot quietly dodge them.
 ARGUMENTS = {
     "appointment_id": lambda p: p["appointment"].id,
+    "category_id": lambda p: p["category"].id,
     "customer_id": lambda p: p["customer"].id,
     "location_id": lambda p: p["location"].id,
     "notification_id": lambda p: p["notification"].id,

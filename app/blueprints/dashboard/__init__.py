@@ -13,6 +13,7 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     getting_started,
     locations,
     providers,
+    services,
     settings,
     team,
 )
