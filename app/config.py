@@ -75,6 +75,7 @@ DEFAULTS = {
     "RATELIMIT_KEY_PREFIX": "sloty",
     "LOGIN_RATE_LIMIT": "10 per 5 minutes",
     "SIGN_IN_LINK_RATE_LIMIT": "10 per 15 minutes",
+    "PASSWORD_RESET_RATE_LIMIT": "5 per 15 minutes",
 }
 
 DEV_SECRET_KEY = "sloty-development-key-not-for-production"
