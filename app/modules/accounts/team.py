@@ -21,7 +21,7 @@ LAST_OWNER = "{} is the practice's last active owner: make someone else an owner
 def _check_role(role: str, *, actor) -> str:
     if role not in INVITATION_ROLES:
         raise DomainError("Choose a role.", field="role")
-    if role == "owner" and not actor.has_role("owner"):
+    if role == "owner" and not actor.has_role("owner", "superadmin"):
         raise DomainError("Only an owner can make someone an owner.", field="role")
     return role
 
@@ -156,7 +156,7 @@ def _other_active_owners(session: Session, user: User) -> int:
 
 
 def _may_manage(user: User, *, actor: User) -> None:
-    if user.role == "owner" and not actor.has_role("owner"):
+    if user.role == "owner" and not actor.has_role("owner", "superadmin"):
         raise DomainError(f"Only an owner can change {user.name}'s account: they are an owner.")
 
 
