@@ -1,5 +1,5 @@
 """The practice's people: its providers, its staff accounts and their roles, and invitations to join."""
-from flask import flash, request, url_for
+from flask import flash, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select

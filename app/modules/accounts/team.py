@@ -26,12 +26,9 @@ def _check_role(role: str, *, actor) -> str:
     return role
 
 
-def _check_provider(session: Session, provider: Provider | None, *, keep_for: User | None = None) -> Provider | None:
-    if provider is None:
-        return None
-    if provider.user_id is not None and (keep_for is None or provider.user_id != keep_for.id):
+def _check_provider(provider: Provider | None) -> None:
+    if provider is not None and provider.user_id is not None:
         raise DomainError(f"{provider.name} is already linked to a team member's account.", field="provider")
-    return provider
 
 
 def _pending(invitation: Invitation, now: datetime) -> bool:
@@ -68,7 +65,7 @@ def invite(session: Session, tenant: Tenant, *, email: str, name: str, role: str
         raise DomainError(f"{email} is already a member of the team.", field="email")
     if any(invitation.email == email for invitation in pending_invitations(session, now=now)):
         raise DomainError(f"{email} is already invited: resend their invitation from the list below.", field="email")
-    _check_provider(session, provider)
+    _check_provider(provider)
     invitation = Invitation(tenant_id=tenant.id, email=email, name=name, role=role,
                             provider_id=provider.id if provider else None, invited_by_id=actor.id,
                             token_hash="", expires_at=now)
@@ -79,7 +76,7 @@ def invite(session: Session, tenant: Tenant, *, email: str, name: str, role: str
     return invitation
 
 
-def _still_pending(invitation: Invitation, now: datetime) -> None:
+def _still_pending(invitation: Invitation) -> None:
     if invitation.accepted_at is not None:
         raise DomainError(f"{invitation.email} has already accepted this invitation.")
     if invitation.revoked_at is not None:
@@ -89,14 +86,14 @@ def _still_pending(invitation: Invitation, now: datetime) -> None:
 def resend(session: Session, invitation: Invitation, *, actor: User, now: datetime,
            link_for: Callable[[str], str]) -> Invitation:
     """A fresh link, valid for 7 more days; the link sent before stops working."""
-    _still_pending(invitation, now)
+    _still_pending(invitation)
     _send(session, invitation, now=now, link_for=link_for)
     audit.record(session, "invitation.resend", invitation, actor=actor, email=invitation.email)
     return invitation
 
 
 def revoke(session: Session, invitation: Invitation, *, actor: User, now: datetime) -> Invitation:
-    _still_pending(invitation, now)
+    _still_pending(invitation)
     invitation.revoked_at = now
     session.flush()
     audit.record(session, "invitation.revoke", invitation, actor=actor, email=invitation.email)
