@@ -174,10 +174,10 @@ def set_active(session: Session, user: User, active: bool, *, actor: User) -> Us
     """Deactivating signs the member out everywhere at once; they cannot sign in until reactivated."""
     if active == user.active:
         return user
+    if not active and user.id == actor.id:
+        raise DomainError("You cannot deactivate your own account.")
+    _may_manage(user, actor=actor)
     if not active:
-        if user.id == actor.id:
-            raise DomainError("You cannot deactivate your own account.")
-        _may_manage(user, actor=actor)
         if user.role == "owner" and not _other_active_owners(session, user):
             raise DomainError(LAST_OWNER.format(user.name))
         end_all_sessions(user)
