@@ -32,7 +32,7 @@ def _role_choices() -> list[tuple[str, str]]:
 class InviteForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Give their email address."), Length(max=254)])
     name = StringField("Name", validators=[Length(max=200)], description="They can change it when they accept.")
-    role = SelectField("Role")
+    role = SelectField("Role", default="staff")  # the least power unless chosen otherwise
     provider = SelectField("Their calendar", description="Link the account to a provider, so they can see their own calendar.")
 
     def __init__(self, *args, providers=(), **kwargs):

@@ -60,6 +60,7 @@ def test_an_invitation_is_emailed_and_accepting_it_makes_a_member_with_role_and_
     owner, owner_user = signed_in(visitor, clinic)
     form = html(owner.get("/dashboard/team"))
     assert 'id="invite-form"' in form and '<option value="provider">Provider</option>' in form
+    assert '<option selected value="staff">Front desk (staff)</option>' in form, "the least power by default"
     assert '<option value="' + str(clinic.chloe.id) + '">Chloe Martin</option>' in form
     assert str(clinic.former.id) + '">Former Dentist' not in form, "inactive providers are not offered"
 
