@@ -76,6 +76,7 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT": "10 per 5 minutes",
     "SIGN_IN_LINK_RATE_LIMIT": "10 per 15 minutes",
     "SIGN_UP_RATE_LIMIT": "5 per hour",
+    "PASSWORD_RESET_RATE_LIMIT": "5 per 15 minutes",
 }
 
 DEV_SECRET_KEY = "sloty-development-key-not-for-production"

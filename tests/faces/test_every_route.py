@@ -46,7 +46,7 @@ BUDGETS = {
     "dashboard.appointment": 9,
     "dashboard.customer": 6,
     "dashboard.provider": 5,
-    "dashboard.team": 3,
+    "dashboard.team": 5,  # the members, the providers not yet linked to one, the pending invitations
     "dashboard.reminder_settings": 2,
 }
 

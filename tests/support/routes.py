@@ -14,6 +14,8 @@ from sqlalchemy import select
 from app.core import clock
 from app.core.database import db
 from app.core.tenancy import tenant_context
+from app.modules.accounts import tokens
+from app.modules.accounts.models import Invitation
 from app.modules.appointments.models import AppointmentParticipant
 from app.modules.customers.models import CustomerSignInToken
 from app.modules.notifications.models import Notification
@@ -38,10 +40,15 @@ ARGUMENTS = {
     "filename": lambda p: "sloty.css",
 }
 # "token" names two secrets: a booking's manage link and, on these routes, a customer's sign-in link.
+# So do a staff member's password reset link and an invitation's link (made on first use).
 ENDPOINT_ARGUMENTS = {
     ("booking.sign_in_link", "token"): lambda p: p["sign_in_token"],
     ("booking.redeem_link", "token"): lambda p: p["sign_in_token"],
+    ("auth.reset_password", "token"): lambda p: p.get("reset_token") or p.setdefault("reset_token", reset_token(p)),
+    ("auth.invitation", "token"): lambda p: p.get("invitation_token") or p.setdefault("invitation_token", invitation_token(p)),
 }
+# Auth pages that only a practice has (its staff's password resets and invitations): not on the backoffice host.
+TENANT_ONLY_AUTH = frozenset({"auth.request_password_reset", "auth.reset_password", "auth.invitation"})
 # Query strings a page needs to render rather than send the visitor back a step.
 QUERIES = {
     "booking.details": lambda p: {"location": p["location"].id, "provider": p["provider"].id, "start": a_free_slot(p)},
@@ -74,7 +81,7 @@ def hosts_of(rule, practice) -> list[str]:
     if blueprint is None:  # static files are served on every host
         return [host_of(practice["tenant"])]
     hosts = [host_of(practice["tenant"])] if blueprint in TENANT_BLUEPRINTS else []
-    return hosts + ([ADMIN_HOST] if blueprint in BACKOFFICE_BLUEPRINTS else [])
+    return hosts + ([ADMIN_HOST] if blueprint in BACKOFFICE_BLUEPRINTS and rule.endpoint not in TENANT_ONLY_AUTH else [])
 
 
 def path_of(rule, practice) -> str:
@@ -128,6 +135,22 @@ def sign_in_token(practice) -> str:
     factories.save(practice["tenant"], CustomerSignInToken(
         tenant_id=practice["tenant"].id, customer_id=practice["customer"].id,
         token_hash=hashlib.sha256(token.encode()).hexdigest(), expires_at=clock.now() + timedelta(minutes=15),
+    ))
+    return token
+
+
+def reset_token(practice) -> str:
+    """A fresh password reset link's token for the practice's owner."""
+    with tenant_context(practice["tenant"]):
+        return tokens.issue(db.session, practice["owner"], "password_reset", now=clock.now())
+
+
+def invitation_token(practice) -> str:
+    """A fresh invitation's token, as its emailed link would carry."""
+    token, hashed = tokens.new_token()
+    factories.save(practice["tenant"], Invitation(
+        tenant_id=practice["tenant"].id, email="invited@example.com", name="Invited Person", role="staff",
+        token_hash=hashed, expires_at=clock.now() + timedelta(days=7), invited_by_id=practice["owner"].id,
     ))
     return token
 
