@@ -5,6 +5,7 @@ from app.core.database import db
 
 BASE_DOMAIN = "sloty.test"
 ADMIN_HOST = f"admin.{BASE_DOMAIN}"
+PLATFORM_HOST = f"www.{BASE_DOMAIN}"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 

@@ -15,13 +15,15 @@ from app.core import clock
 from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules.accounts import tokens
-from app.modules.accounts.models import Invitation
+from app.modules.accounts.models import Invitation, User
 from app.modules.appointments.models import AppointmentParticipant
 from app.modules.customers.models import CustomerSignInToken
 from app.modules.notifications.models import Notification
-from app.web.sites import BACKOFFICE_BLUEPRINTS, TENANT_BLUEPRINTS
+from app.modules.tenants.models import Tenant
+from app.web import handoff
+from app.web.sites import BACKOFFICE_BLUEPRINTS, PLATFORM_BLUEPRINTS, TENANT_BLUEPRINTS
 from tests.support import factories
-from tests.support.clients import ADMIN_HOST, host_of
+from tests.support.clients import ADMIN_HOST, PLATFORM_HOST, host_of
 from tests.support.practice import build_practice as new_practice
 
 # What each URL argument is filled with, from the practice's rows. A rule taking an argument missing
@@ -46,9 +48,14 @@ ENDPOINT_ARGUMENTS = {
     ("booking.redeem_link", "token"): lambda p: p["sign_in_token"],
     ("auth.reset_password", "token"): lambda p: p.get("reset_token") or p.setdefault("reset_token", reset_token(p)),
     ("auth.invitation", "token"): lambda p: p.get("invitation_token") or p.setdefault("invitation_token", invitation_token(p)),
+    # A welcome pass is spent by its first use: each visit gets a fresh one.
+    ("auth.welcome", "token"): lambda p: welcome_pass(p),
+    ("auth.confirm_email", "token"): lambda p: p.get("confirm_token") or p.setdefault("confirm_token", confirm_token(p)),
 }
-# Auth pages that only a practice has (its staff's password resets and invitations): not on the backoffice host.
-TENANT_ONLY_AUTH = frozenset({"auth.request_password_reset", "auth.reset_password", "auth.invitation"})
+# Auth pages that only a practice has (its staff's password resets and invitations, sign-up's
+# welcome and email confirmation): not on the backoffice host.
+TENANT_ONLY_AUTH = frozenset({"auth.request_password_reset", "auth.reset_password", "auth.invitation",
+                              "auth.welcome", "auth.confirm_email"})
 # Query strings a page needs to render rather than send the visitor back a step.
 QUERIES = {
     "booking.details": lambda p: {"location": p["location"].id, "provider": p["provider"].id, "start": a_free_slot(p)},
@@ -80,6 +87,8 @@ def hosts_of(rule, practice) -> list[str]:
     blueprint = blueprint_of(rule)
     if blueprint is None:  # static files are served on every host
         return [host_of(practice["tenant"])]
+    if blueprint in PLATFORM_BLUEPRINTS:
+        return [PLATFORM_HOST]
     hosts = [host_of(practice["tenant"])] if blueprint in TENANT_BLUEPRINTS else []
     return hosts + ([ADMIN_HOST] if blueprint in BACKOFFICE_BLUEPRINTS and rule.endpoint not in TENANT_ONLY_AUTH else [])
 
@@ -145,6 +154,18 @@ def reset_token(practice) -> str:
         return tokens.issue(db.session, practice["owner"], "password_reset", now=clock.now())
 
 
+def welcome_pass(practice) -> str:
+    """A fresh pass from sign-up into the practice's dashboard, for its owner."""
+    with tenant_context(practice["tenant"]):
+        return handoff.make_pass(db.session.get(User, practice["owner"].id))
+
+
+def confirm_token(practice) -> str:
+    """A fresh email confirmation link's token for the practice's owner."""
+    with tenant_context(practice["tenant"]):
+        return tokens.issue(db.session, practice["owner"], "email_confirmation", now=clock.now())
+
+
 def invitation_token(practice) -> str:
     """A fresh invitation's token, as its emailed link would carry."""
     token, hashed = tokens.new_token()
@@ -170,6 +191,11 @@ def route_practice(app) -> dict:
             select(AppointmentParticipant.manage_token).where(AppointmentParticipant.appointment_id == made["appointment"].id)
         )
     made["sign_in_token"] = sign_in_token(made)
+    with tenant_context(tenant):  # a brand colour and a logo, so that the pages serving them have one to serve
+        branded = db.session.get(Tenant, tenant.id)
+        branded.branding = {"color": "#0a7f5a", "logo_version": "v1"}
+        branded.logo, branded.logo_type = b"\x89PNG\r\n\x1a\n", "image/png"
+        db.session.commit()
     return made
 
 
@@ -200,5 +226,6 @@ def browsers(route_practice, visitor, route_owner, route_customer, superadmin) -
         (tenant_host, "dashboard"): route_owner,
         (tenant_host, None): visitor(tenant_host),
         (ADMIN_HOST, "auth"): visitor(ADMIN_HOST),
+        (PLATFORM_HOST, "platform"): visitor(PLATFORM_HOST),
         (ADMIN_HOST, "backoffice"): superadmin,
     }

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import AcceptInvitationForm, NewPasswordForm, PasswordResetRequestForm, SignInForm
@@ -58,7 +59,7 @@ def login():
             db.session, form.email.data, form.password.data, superadmin=current_site.is_backoffice, now=clock.now()
         )
         if user is not None:
-            _sign_in(user)
+            _sign_in(user, via="password")
             return see_other(_safe_next(form.next.data) or _home())
         keep_writes_despite_refusal()  # the failure counts towards the account's lockout
         form.form_errors.append(SIGN_IN_FAILED)
@@ -76,7 +77,7 @@ def logout():
 
 
 def _sign_in(user: User, *, via: str) -> None:
-    """Sign in by an emailed or handed-over link (the password form signs in through ``login``)."""
+    """A fresh session for ``user``, who proved who they are ``via`` a password or a link."""
     session.clear()  # a fresh session: nothing from before sign-in carries over
     login_user(user)
     user.last_login_at = clock.now()  # also spends a welcome pass
@@ -175,11 +176,16 @@ def welcome(token: str):
     return see_other(url_for("dashboard.getting_started"))
 
 
-@bp.get("/confirm-email/<token>")
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
-    """The link emailed at sign-up: it confirms the address and opens the dashboard."""
+    """The link emailed at sign-up. Opening it only asks to confirm (mail scanners fetch links and
+    must not spend them); the button confirms the address and opens the dashboard."""
     _tenant_only()
-    user = signup.confirm_email(db.session, token, now=clock.now())
+    if request.method == "GET":
+        if signup.confirmation_for(db.session, token, now=clock.now()) is None:
+            return render("auth/link_spent.html", status=410, what="This confirmation link")
+        return render("auth/confirm_email.html", form=FlaskForm(), token=token)
+    user = signup.confirm_email(db.session, token, now=clock.now()) if FlaskForm().validate_on_submit() else None
     if user is None or not user.active:
         return render("auth/link_spent.html", status=410, what="This confirmation link")
     if not (current_user.is_authenticated and current_user.id == user.id):

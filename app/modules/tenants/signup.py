@@ -59,6 +59,11 @@ def sign_up(session: Session, *, name: str, slug: str, owner_name: str, owner_em
     return tenant, owner
 
 
+def confirmation_for(session: Session, token: str, *, now: datetime) -> User | None:
+    """The owner a confirmation link is for, while it can still be spent (opening it spends nothing)."""
+    return tokens.peek(session, token, "email_confirmation", now=now)
+
+
 def confirm_email(session: Session, token: str, *, now: datetime) -> User | None:
     """Spend a confirmation link; the owner it confirms, or None for a used, expired or unknown link."""
     user = tokens.spend(session, token, "email_confirmation", now=now)

@@ -79,12 +79,16 @@ def test_signing_up_makes_the_practice_its_trial_and_a_confirmation_email(app, v
     assert "Online booking opens soon" in html(visitor(target.netloc).get("/"))
 
     # The emailed link confirms the address, once.
+    # Opening it (as a mail scanner would) spends nothing; its button confirms, once.
     link = urlsplit(email.payload["link"]).path
     stranger = visitor(target.netloc)
-    assert stranger.get(link).headers["Location"].endswith("/dashboard/getting-started")
+    assert "Confirm my email" in html(stranger.get(link)) and "Confirm my email" in html(stranger.get(link))
+    assert rows(tenant, User)[0].email_confirmed_at is None
+    assert stranger.post(link).headers["Location"].endswith("/dashboard/getting-started")
     assert "Please confirm your email" not in html(stranger.get("/dashboard/getting-started"))
     assert rows(tenant, User)[0].email_confirmed_at is not None
     assert visitor(target.netloc).get(link).status_code == 410
+    assert visitor(target.netloc).post(link).status_code == 410
 
 
 def test_a_taken_or_reserved_address_is_a_422_with_the_values_kept(app, visitor, clinic):
