@@ -17,6 +17,8 @@ BUDGETS = {
     "dashboard.providers": 5,  # grows with the providers: their locations and services load one by one
     "dashboard.new_provider": 5,
     "dashboard.edit_provider": 8,
+    # The provider, their locations and services; the weekly hours, overrides and time off; the engine's 3.
+    "dashboard.provider_hours": 11,
     "booking.home": 3,
     "booking.sign_in": 1,
     "booking.sign_in_link": 2,
