@@ -19,6 +19,7 @@ from app.web.loading import get_or_404
 from app.web.rendering import render, see_other
 from app.web.sites import current_tenant
 
+MAX_ROWS = 12  # a day's rows, the empty one included: more than anyone works in a day, and a bound on a post
 COPY_TO = range(1, 5)  # "Copy Monday to all weekdays": Tuesday to Friday; the weekend keeps its own hours
 
 
@@ -29,7 +30,7 @@ class IntervalForm(Form):
 
 # One list of interval rows per weekday, named as the schedules module names them ("monday-0-starts_at").
 WeeklyForm = type("WeeklyForm", (FlaskForm,), {
-    day: FieldList(FormField(IntervalForm), label=day.title(), min_entries=1) for day in schedules.DAYS
+    day: FieldList(FormField(IntervalForm), label=day.title(), min_entries=1, max_entries=MAX_ROWS) for day in schedules.DAYS
 })
 
 
@@ -98,7 +99,8 @@ def _page_url(provider: Provider, location: Location, **args) -> str:
 
 def _weekly_form(week) -> FlaskForm:
     form = WeeklyForm(formdata=None, **{
-        day: [{"starts_at": s, "ends_at": e} for s, e in week.get(weekday, [])] for weekday, day in enumerate(schedules.DAYS)
+        day: [{"starts_at": s, "ends_at": e} for s, e in week.get(weekday, [])[:MAX_ROWS]]
+        for weekday, day in enumerate(schedules.DAYS)
     })
     _keep_an_empty_row(form)
     return form
@@ -114,7 +116,8 @@ def _keep_an_empty_row(form) -> None:
     for day in schedules.DAYS:
         rows = getattr(form, day)
         last = rows.entries[-1].form if rows.entries else None
-        if last is None or any(field.data is not None or any(field.raw_data or ()) for field in last):
+        typed_in = last is None or any(field.data is not None or any(field.raw_data or ()) for field in last)
+        if typed_in and len(rows.entries) < MAX_ROWS:
             rows.append_entry()
 
 
@@ -128,14 +131,14 @@ def _edit_rows(form, action: str) -> None:
             rows = getattr(form, schedules.DAYS[weekday])
             while rows.entries:
                 rows.pop_entry()
-            for start, end in monday:
+            for start, end in monday[:MAX_ROWS]:
                 rows.append_entry({"starts_at": start, "ends_at": end})
     elif verb in ("add", "remove"):
         weekday, _, row = where.partition("-")
         if not weekday.isdigit() or int(weekday) > 6:
             abort(400)
         rows = getattr(form, schedules.DAYS[int(weekday)])
-        if verb == "add":
+        if verb == "add" and len(rows.entries) < MAX_ROWS:
             rows.append_entry()
         elif row.isdigit() and int(row) < len(rows.entries):
             del rows.entries[int(row)]

@@ -194,6 +194,14 @@ def test_adding_and_removing_rows_without_javascript_keeps_the_values(clinic, vi
     assert chloes_london_hours(clinic) == [(0, "09:00", "12:00"), (0, "18:00", "19:00")]
 
 
+def test_a_day_holds_at_most_a_dozen_rows(clinic, visitor):
+    owner = signed_in(visitor, clinic)
+    full = week({0: [(f"{h:02}:00", f"{h:02}:30") for h in range(6, 26 - 6)]}, action="add-0")  # 14 rows posted
+    page = html(owner.post(hours_path(clinic), full))
+    assert 'name="monday-11-starts_at" type="time" value="17:00"' in page and 'name="monday-12-starts_at"' not in page
+    assert 'value="add-0"' not in page and 'value="add-1"' in page
+
+
 def test_with_htmx_the_row_buttons_swap_the_form_alone(clinic, visitor):
     owner = signed_in(visitor, clinic)
     response = owner.post(hours_path(clinic), week({0: [("09:00", "12:00"), ("", "")]}, action="add-0"), htmx=True)
