@@ -26,6 +26,9 @@ BUDGETS = {
     "booking.home": 4,
     "booking.logo": 2,  # the tenant, then the logo's bytes (deferred: no other page loads them)
     "booking.brand_css": 1,
+    # The provider, their locations and services; the weekly hours, overrides and time off; the engine's 3.
+    "dashboard.provider_hours": 11,
+    "booking.home": 3,
     "booking.sign_in": 1,
     "booking.sign_in_link": 2,
     # The tenant, the customer, then every booking with its appointment, service, location and provider.

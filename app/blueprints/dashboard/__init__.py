@@ -11,6 +11,7 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     appointments,
     customers,
     getting_started,
+    hours,
     locations,
     providers,
     services,
