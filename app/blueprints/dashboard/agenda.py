@@ -2,6 +2,7 @@
 from zoneinfo import ZoneInfo
 
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.blueprints.dashboard import bp
 from app.blueprints.dashboard.access import own_calendar_only
@@ -10,6 +11,7 @@ from app.core.database import db
 from app.modules.appointments import calendars
 from app.modules.availability import local_day_bounds
 from app.modules.availability.readiness import readiness
+from app.modules.catalogue.models import Provider
 from app.web.rendering import render
 from app.web.sites import current_tenant
 
@@ -22,4 +24,8 @@ def agenda():
     items = calendars.day_agenda(db.session, starts, ends, provider_user_id=own_calendar_only())
     # Those who set the practice up see what it still lacks before customers can book online.
     steps = readiness(db.session, current_tenant) if current_user.has_role("owner", "admin") else None
-    return render("dashboard/agenda/today.html", today=today, appointments=items, steps=steps)
+    # Providers who may keep their own hours find them from here.
+    own_hours = None
+    if current_user.has_role("provider") and current_tenant.providers_manage_own_hours:
+        own_hours = db.session.scalar(select(Provider.id).where(Provider.user_id == current_user.id, Provider.active))
+    return render("dashboard/agenda/today.html", today=today, appointments=items, steps=steps, own_hours=own_hours)

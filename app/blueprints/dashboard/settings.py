@@ -4,7 +4,7 @@ from flask import current_app, flash, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import ColorField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, ColorField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.blueprints.auth.guards import roles_required
@@ -27,6 +27,7 @@ class PracticeForm(FlaskForm):
     currency = SelectField("Currency", choices=settings.CURRENCIES)
     custom_domain = StringField("Custom domain", validators=[Optional(), Length(max=253)],
                                 description="Optional, e.g. booking.example.com.")
+    providers_manage_own_hours = BooleanField("Providers may set their own working hours and time off")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,7 +57,8 @@ def _page(*, practice_form=None, logo_form=None, policy_form=None, status=200, b
         # The forms not posted show what is saved (formdata=None: not the other form's fields).
         practice_form=practice_form or PracticeForm(formdata=None, name=tenant.name, colour=(tenant.branding or {}).get("color"),
                                                      timezone=tenant.timezone, currency=tenant.currency,
-                                                     custom_domain=tenant.custom_domain),
+                                                     custom_domain=tenant.custom_domain,
+                                                     providers_manage_own_hours=tenant.providers_manage_own_hours),
         logo_form=logo_form or LogoForm(formdata=None),
         policy_form=policy_form or PolicyForm(formdata=None, obj=settings.default_policy(db.session, tenant)),
         zones=zones_by_region(),
@@ -79,7 +81,8 @@ def save_practice_settings():
             settings.update_identity(
                 db.session, current_tenant, name=form.name.data, colour=form.colour.data or "",
                 timezone=form.timezone.data, currency=form.currency.data, custom_domain=form.custom_domain.data,
-                base_domain=current_app.config["BASE_DOMAIN"], actor=current_user,
+                base_domain=current_app.config["BASE_DOMAIN"],
+                providers_manage_own_hours=form.providers_manage_own_hours.data, actor=current_user,
             )
         except DomainError as error:
             show_error(form, error)

@@ -27,7 +27,7 @@ LOGO_SIGNATURES = (
 
 
 def update_identity(session: Session, tenant: Tenant, *, name: str, colour: str, timezone: str, currency: str,
-                    custom_domain: str, base_domain: str, actor) -> Tenant:
+                    custom_domain: str, base_domain: str, providers_manage_own_hours: bool = False, actor) -> Tenant:
     name = (name or "").strip()
     if not name:
         raise DomainError("Enter the practice's name.", field="name")
@@ -42,7 +42,8 @@ def update_identity(session: Session, tenant: Tenant, *, name: str, colour: str,
                           " set them to free first, or keep the currency.", field="currency")
     changes = {}
     for key, value in (("name", name), ("timezone", check_timezone(timezone)), ("currency", currency),
-                       ("custom_domain", _custom_domain(session, tenant, custom_domain, base_domain))):
+                       ("custom_domain", _custom_domain(session, tenant, custom_domain, base_domain)),
+                       ("providers_manage_own_hours", bool(providers_manage_own_hours))):
         if getattr(tenant, key) != value:
             changes[key] = value
             setattr(tenant, key, value)

@@ -327,7 +327,9 @@ def test_a_provider_edits_their_own_hours_only_when_the_practice_allows_it(clini
     assert chloe.get(hours_path(clinic)).status_code == 403
     assert chloe.post(hours_path(clinic), week({0: [("09:00", "10:00")]})).status_code == 403
     assert chloes_london_hours(clinic)[0] == (0, "09:00", "17:00")
+    assert "Your working hours" not in html(chloe.get("/dashboard/"))
     let_providers_manage_their_hours(clinic)
+    assert f'href="/dashboard/setup/providers/{clinic.chloe.id}/hours"' in html(chloe.get("/dashboard/"))
     assert "Working hours: Chloe Martin" in html(chloe.get(hours_path(clinic)))
     assert chloe.post(hours_path(clinic), week({0: [("09:00", "10:00")]})).status_code == 303
     assert chloes_london_hours(clinic) == [(0, "09:00", "10:00")]

@@ -48,9 +48,11 @@ def test_owner_changes_the_practice_identity_and_sees_the_dns_steps(clinic, visi
     owner = owner_of(clinic, visitor)
     page = html(owner.get("/dashboard/settings"))
     assert '<optgroup label="Europe">' in page and 'type="color"' in page and "Minimum notice" in page
-    response = owner.post("/dashboard/settings", identity(custom_domain="Booking.Harbour-Dental.ie."))
+    response = owner.post("/dashboard/settings", identity(custom_domain="Booking.Harbour-Dental.ie.",
+                                                          providers_manage_own_hours="y"))
     assert response.status_code == 303
     saved = tenant(clinic)
+    assert saved.providers_manage_own_hours is True
     assert (saved.name, saved.timezone, saved.currency, saved.custom_domain) == (
         "Harbour Dental", "Europe/Dublin", "GBP", "booking.harbour-dental.ie")
     assert saved.branding["color"] == "#0a7f5a"
