@@ -1,0 +1,73 @@
+"""Who may do what in the dashboard, walked route by route for every role: owners and admins set the
+practice up; staff (and providers, on their own calendar) run appointments and customers. A refused
+request is a 403 that writes nothing; a route nobody has placed here fails the walk."""
+import pytest
+
+from tests.support import factories
+from tests.support.clients import host_of
+from tests.support.database import changed_tables, snapshot
+from tests.support.routes import methods_of, path_of, rules_of
+
+EVERY_MEMBER = ("owner", "admin", "staff", "provider")
+SET_UP = ("owner", "admin")
+
+# The day's work: every member (a provider sees only their own calendar's appointments).
+DAILY_WORK = {
+    "dashboard.agenda", "dashboard.appointment", "dashboard.approve_appointment", "dashboard.cancel_appointment",
+    "dashboard.customer", "dashboard.provider", "dashboard.retry_notification",
+}
+# A provider's own hours, when the practice lets providers keep them (tests/faces/dashboard/test_hours.py):
+# here the practice does not, so they are the set-up's alone.
+HOURS = {
+    "dashboard.provider_hours", "dashboard.add_hours_override", "dashboard.remove_hours_override",
+    "dashboard.add_time_off", "dashboard.remove_time_off",
+}
+# Setting the practice up: settings, team, catalogue, intake questions.
+SETTING_UP = {
+    "dashboard.getting_started", "dashboard.resend_confirmation",
+    "dashboard.practice_settings", "dashboard.save_practice_settings", "dashboard.upload_logo", "dashboard.remove_logo",
+    "dashboard.save_booking_policy", "dashboard.reminder_settings",
+    "dashboard.team", "dashboard.invite", "dashboard.resend_invitation", "dashboard.revoke_invitation",
+    "dashboard.change_role", "dashboard.deactivate_member", "dashboard.reactivate_member",
+    "dashboard.locations", "dashboard.new_location", "dashboard.edit_location", "dashboard.deactivate_location",
+    "dashboard.reactivate_location", "dashboard.add_location_closure", "dashboard.remove_location_closure",
+    "dashboard.providers", "dashboard.new_provider", "dashboard.edit_provider", "dashboard.deactivate_provider",
+    "dashboard.reactivate_provider",
+    "dashboard.services", "dashboard.new_service", "dashboard.edit_service", "dashboard.service_policy",
+    "dashboard.service_providers", "dashboard.deactivate_service", "dashboard.reactivate_service",
+    "dashboard.categories", "dashboard.new_category", "dashboard.edit_category", "dashboard.move_category",
+    "dashboard.deactivate_category", "dashboard.reactivate_category",
+}
+MAY_USE = {**dict.fromkeys(DAILY_WORK, EVERY_MEMBER), **dict.fromkeys(HOURS | SETTING_UP, SET_UP)}
+
+
+def test_every_dashboard_route_is_placed(app):
+    unplaced = sorted({rule.endpoint for rule in rules_of(app, "dashboard")} - MAY_USE.keys())
+    assert unplaced == [], f"say who may use {unplaced} in MAY_USE of tests/faces/dashboard/test_roles.py"
+
+
+@pytest.mark.parametrize("role", EVERY_MEMBER)
+def test_every_route_for_every_role(app, route_practice, visitor, role):
+    member = visitor(host_of(route_practice["tenant"]))
+    assert member.sign_in(factories.user(route_practice["tenant"], role).email, factories.PASSWORD).status_code == 303
+    calls = [(rule, method, path_of(rule, route_practice)) for rule in rules_of(app, "dashboard")
+             for method in methods_of(rule)]
+    refused = [call for call in calls if role not in MAY_USE[call[0].endpoint]]
+    allowed = [call for call in calls if role in MAY_USE[call[0].endpoint]]
+    assert allowed and (refused or role in SET_UP)
+
+    failures = []
+    before = snapshot()
+    for rule, method, path in refused:
+        response = member.get(path) if method == "GET" else member.post(path, {})
+        if response.status_code != 403:
+            failures.append(f"{method} {path} ({rule.endpoint}) answered {role} {response.status_code}, not 403")
+        elif "Not allowed" not in response.get_data(as_text=True):
+            failures.append(f"{method} {path} ({rule.endpoint}): the 403 page does not say so")
+    if changed := changed_tables(before):
+        failures.append(f"refused requests of {role} changed {changed}")
+    for rule, method, path in allowed:
+        response = member.get(path) if method == "GET" else member.post(path, {})
+        if response.status_code == 403 or response.status_code >= 500:
+            failures.append(f"{method} {path} ({rule.endpoint}) answered {role} {response.status_code}")
+    assert failures == [], "\n".join(failures)
