@@ -124,3 +124,11 @@ def move_option(session: Session, question: ParameterDefinition, option: Paramet
         session.flush()
         session.expire(question, ["options"])
         record(session, "intake_option.move", option, actor=actor, position=j)
+
+
+def set_question_active(session: Session, question: ParameterDefinition, active: bool, *, actor) -> ParameterDefinition:
+    """Questions are never deleted: a deactivated one is no longer asked, and its stored answers stay."""
+    question.active = active
+    session.flush()
+    record(session, "intake_question.activate" if active else "intake_question.deactivate", question, actor=actor)
+    return question
