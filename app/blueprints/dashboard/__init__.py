@@ -6,4 +6,4 @@ from app.blueprints.auth.guards import require_roles
 bp = Blueprint("dashboard", __name__)
 bp.before_request(require_roles("owner", "admin", "staff", "provider"))
 
-from app.blueprints.dashboard import agenda, appointments, customers, locations, providers, settings, team  # noqa: E402,F401
+from app.blueprints.dashboard import agenda, appointments, customers, intake, locations, providers, settings, team  # noqa: E402,F401
