@@ -16,6 +16,7 @@ from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules.appointments.models import AppointmentParticipant
 from app.modules.customers.models import CustomerSignInToken
+from app.modules.intake.models import ParameterDefinition, ParameterOption, ServiceParameter
 from app.modules.notifications.models import Notification
 from app.web.sites import BACKOFFICE_BLUEPRINTS, TENANT_BLUEPRINTS
 from tests.support import factories
@@ -29,7 +30,9 @@ ARGUMENTS = {
     "customer_id": lambda p: p["customer"].id,
     "location_id": lambda p: p["location"].id,
     "notification_id": lambda p: p["notification"].id,
+    "option_id": lambda p: p["option"].id,
     "provider_id": lambda p: p["provider"].id,
+    "question_id": lambda p: p["question"].id,
     "service_id": lambda p: p["service"].id,
     "tenant_id": lambda p: p["tenant"].id,
     "user_id": lambda p: p["owner"].id,
@@ -131,6 +134,17 @@ def sign_in_token(practice) -> str:
     return token
 
 
+def an_intake_question(practice) -> None:
+    """A select question with one option, asked by the practice's service: the rows intake set-up routes take."""
+    tenant = practice["tenant"]
+    practice["question"] = factories.save(tenant, ParameterDefinition(
+        tenant_id=tenant.id, key="insurer", label="Insurer", type="select"))
+    practice["option"] = factories.save(tenant, ParameterOption(
+        tenant_id=tenant.id, parameter_id=practice["question"].id, value="bupa", label="Bupa"))
+    factories.save(tenant, ServiceParameter(tenant_id=tenant.id, service_id=practice["service"].id,
+                                            parameter_id=practice["question"].id))
+
+
 @pytest.fixture
 def route_practice(app) -> dict:
     """The support practice, with a failed email to retry, its booking's manage token and a sign-in link."""
@@ -146,6 +160,7 @@ def route_practice(app) -> dict:
             select(AppointmentParticipant.manage_token).where(AppointmentParticipant.appointment_id == made["appointment"].id)
         )
     made["sign_in_token"] = sign_in_token(made)
+    an_intake_question(made)
     return made
 
 
