@@ -104,7 +104,8 @@ def questions():
 @bp.route("/setup/questions/new", methods=["GET", "POST"])
 @roles_required("owner", "admin")
 def new_question():
-    form = QuestionForm()
+    # Typing a label, htmx asks again with the form so far, for the key that label suggests.
+    form = QuestionForm(formdata=request.args) if request.method == "GET" and request.args else QuestionForm()
     if form.validate_on_submit():
         try:
             question = builder.create_question(db.session, current_tenant, label=form.label.data, type=form.type.data,
@@ -117,7 +118,7 @@ def new_question():
             return see_other(url_for("dashboard.edit_question", question_id=question.id))
     status = 422 if request.method == "POST" else 200
     return render("dashboard/intake/question.html", "question_form", status=status, form=form, question=None,
-                  suggested=builder.suggest_key(form.label.data or ""))
+                  suggested=builder.suggest_key(form.label.data) if (form.label.data or "").strip() else "")
 
 
 @bp.route("/setup/questions/<int:question_id>", methods=["GET", "POST"])
@@ -139,14 +140,15 @@ def edit_question(question_id: int):
     return _question_page(question, form=form, status=status)
 
 
-def _question_page(question, *, form=None, option_form=None, renamed=None, status=200, block="question_form"):
+def _question_page(question, *, form=None, option_form=None, renamed=None, problem=None, status=200,
+                   block="question_form"):
     rename_forms = {o.id: RenameOptionForm(prefix=f"option-{o.id}", label=o.label) for o in question.options}
     if renamed is not None:
         rename_forms[renamed[0]] = renamed[1]
     return render("dashboard/intake/question.html", block, status=status, question=question,
                   form=form or QuestionForm(obj=question), option_form=option_form or OptionForm(),
                   rename_forms=rename_forms, move_form=MoveForm(), toggle=ActionForm(),
-                  answered=builder.has_answers(db.session, question), suggested=question.key)
+                  answered=builder.has_answers(db.session, question), suggested=question.key, problem=problem)
 
 
 @bp.post("/setup/questions/<int:question_id>/deactivate")
@@ -235,7 +237,10 @@ def reactivate_question_option(question_id: int, option_id: int):
 def _set_option_active(question_id: int, option_id: int, active: bool, message: str):
     question, option = _option_or_404(question_id, option_id)
     if ActionForm().validate_on_submit():
-        builder.set_option_active(db.session, option, active, actor=current_user)
+        try:
+            builder.set_option_active(db.session, option, active, actor=current_user)
+        except DomainError as error:
+            return _question_page(question, problem=str(error), status=422, block="options")
         flash(message.format(option.label), "success")
     return see_other(url_for("dashboard.edit_question", question_id=question.id))
 

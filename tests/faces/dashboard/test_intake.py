@@ -290,3 +290,27 @@ def test_another_tenants_rule_is_404(clinic, elsewhere, visitor):
     response = owner.post(f"/dashboard/setup/services/{clinic.physio.id}/rules/remove", {"rule_id": rule.id})
     assert response.status_code == 404
     assert rows(clinic.tenant, ParameterRule, ParameterRule.id == rule.id) != []
+
+
+def test_the_key_is_suggested_from_the_label_as_it_is_typed(clinic, visitor):
+    owner = signed_in(visitor, clinic)
+    page = html(owner.get("/dashboard/setup/questions/new"))
+    assert 'hx-get="/dashboard/setup/questions/new"' in page and 'hx-target="#key-field"' in page
+    typed = owner.get("/dashboard/setup/questions/new?label=Do+you+have+insurance%3F&key=&type=boolean", htmx=True)
+    assert is_fragment(html(typed)) and 'placeholder="do_you_have_insurance"' in html(typed)
+    assert "Empty: “do_you_have_insurance”." in html(typed) and 'value="Do you have insurance?"' in html(typed)
+
+
+def test_an_option_a_rule_waits_for_stays_offered(clinic, visitor):
+    owner = signed_in(visitor, clinic)
+    insurer, _ = build_insurer_form(owner, clinic)
+    (bupa,) = rows(clinic.tenant, ParameterOption, ParameterOption.value == "bupa")
+    before = snapshot()
+    response = owner.post(f"/dashboard/setup/questions/{insurer.id}/options/{bupa.id}/deactivate", {})
+    assert response.status_code == 422
+    assert "A rule waits for “Bupa”, so it stays offered: remove that rule first." in html(response)
+    assert changed_tables(before) == []
+    response = owner.post(f"/dashboard/setup/questions/{insurer.id}", {"label": "Insurer", "key": "insurer",
+                                                                       "type": "text", "scope": "customer"})
+    assert response.status_code == 422 and "Rules wait for answers to this question" in html(response)
+    assert question_named(clinic, "insurer").type == "select"

@@ -125,3 +125,19 @@ def test_defaults_are_checked_like_answers(clinic, insurer_form):
         attachments.move_attachment(db.session, sp, +1, actor=None)
         order = [a.parameter.key for a in attachments.attached(db.session, clinic.physio.id)]
         assert order == ["policy_number", "insurer", "referral"]
+
+
+def test_an_option_a_rule_waits_for_is_not_deactivated(clinic, insurer_form):
+    q = insurer_form
+    with tenant_context(clinic.tenant):
+        add(clinic, q["insurer"], "bupa", "show", q["policy"])
+        bupa, axa = q["insurer"].options
+        with pytest.raises(DomainError) as refused:
+            builder.set_option_active(db.session, bupa, False, actor=None)
+        assert refused.value.field == "label" and bupa.active is True
+        builder.set_option_active(db.session, axa, False, actor=None)
+        assert axa.active is False
+        with pytest.raises(DomainError) as refused:
+            builder.update_question(db.session, q["insurer"], label="Insurer", type="multiselect", key="insurer",
+                                    scope="appointment", actor=None)
+        assert refused.value.field == "type"
