@@ -63,7 +63,7 @@ class MoveForm(FlaskForm):
 
 
 class AttachForm(FlaskForm):
-    question = SelectField("Question", coerce=int, validate_choice=False)
+    question = SelectField("Ask another question", coerce=int, validate_choice=False)
 
 
 class AttachmentForm(FlaskForm):
