@@ -82,6 +82,21 @@ def test_an_owner_builds_a_select_question_with_options(clinic, visitor):
     assert "Insurer insurer One choice Active" in listing and "Physiotherapy session" in listing
 
 
+def test_an_owner_edits_a_question(clinic, visitor):
+    owner = signed_in(visitor, clinic)
+    notes = clinic.questions["notes"]
+    page = html(owner.get(f"/dashboard/setup/questions/{notes.id}"))
+    assert 'value="Anything else we should know?"' in page and "Options" not in page  # a textarea has none
+    response = owner.post(f"/dashboard/setup/questions/{notes.id}", {"label": "Anything else?", "key": "",
+                                                                    "type": "textarea", "help_text": "Optional.",
+                                                                    "scope": "appointment"})
+    assert response.status_code == 303
+    edited = question_named(clinic, "notes")  # an empty key keeps the question's own
+    assert (edited.label, edited.help_text, edited.active) == ("Anything else?", "Optional.", True)
+    (event,) = rows(clinic.tenant, AuditEvent, AuditEvent.action == "intake_question.update")
+    assert event.entity_id == notes.id and event.details["changes"] == ["help_text", "label"]
+
+
 def test_the_questions_list_shows_active_questions_first(clinic, visitor):
     owner = signed_in(visitor, clinic)
     notes = clinic.questions["notes"]

@@ -141,3 +141,13 @@ def test_an_option_a_rule_waits_for_is_not_deactivated(clinic, insurer_form):
             builder.update_question(db.session, q["insurer"], label="Insurer", type="multiselect", key="insurer",
                                     scope="appointment", actor=None)
         assert refused.value.field == "type"
+
+
+def test_a_multiselect_default_is_typed_with_commas_and_stored_as_the_booking_site_reads_it(clinic):
+    with tenant_context(clinic.tenant):
+        area = clinic.questions["pain_area"]
+        sp = db.session.scalar(sa.select(ServiceParameter).where(ServiceParameter.parameter_id == area.id))
+        attachments.update_attachment(db.session, sp, required=False, default_value="jaw, upper",
+                                      visible_in_booking=True, actor=None)
+        assert sp.default_value == '["upper", "jaw"]' and attachments.shown_default(sp) == "upper, jaw"
+        assert intake.load(db.session, clinic.dental.id).initial({})["pain_area"] == ["upper", "jaw"]
