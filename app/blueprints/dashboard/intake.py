@@ -142,11 +142,14 @@ def edit_question(question_id: int):
 
 def _question_page(question, *, form=None, option_form=None, renamed=None, problem=None, status=200,
                    block="question_form"):
-    rename_forms = {o.id: RenameOptionForm(prefix=f"option-{o.id}", label=o.label) for o in question.options}
+    # The forms not submitted show what is saved, not the values posted to another one.
+    rename_forms = {o.id: RenameOptionForm(prefix=f"option-{o.id}", formdata=None, label=o.label)
+                    for o in question.options}
     if renamed is not None:
         rename_forms[renamed[0]] = renamed[1]
     return render("dashboard/intake/question.html", block, status=status, question=question,
-                  form=form or QuestionForm(obj=question), option_form=option_form or OptionForm(),
+                  form=form or QuestionForm(formdata=None, obj=question),
+                  option_form=option_form or OptionForm(formdata=None),
                   rename_forms=rename_forms, move_form=MoveForm(), toggle=ActionForm(),
                   answered=builder.has_answers(db.session, question), suggested=question.key, problem=problem)
 
@@ -273,22 +276,22 @@ def _service_page(service, *, status=200, block=None, attach_form=None, edited=N
     rule_form = rule_form or RuleForm(formdata=None)
     rule_form.source.choices = rule_form.target.choices = [SelectChoice(sp.parameter_id, sp.parameter.label) for sp in asked]
     labels = {sp.parameter_id: sp.parameter.label for sp in asked}
-    form = intake.load(db.session, service.id)
-    raw = form.initial({}) if raw is None else raw
+    booking_form = intake.load(db.session, service.id)
+    raw = booking_form.initial({}) if raw is None else raw
     return render(
         "dashboard/intake/service.html", block, status=status, service=service, asked=asked, settings=settings,
         attach_form=attach_form, rule_form=rule_form, rules=rule_builder.service_rules(db.session, service.id),
         labels=labels, remove_form=RemoveRuleForm(formdata=None), move_form=MoveForm(formdata=None),
         action_form=ActionForm(formdata=None), problem=problem, type_names=TYPE_NAMES,
-        **_preview_context(service, form, raw),
+        **_preview_context(service, booking_form, raw),
     )
 
 
-def _preview_context(service, form: intake.Intake, raw: dict) -> dict:
+def _preview_context(service, booking_form: intake.Intake, raw: dict) -> dict:
     """What the booking site's questions block is given (see booking.flow), for the same form."""
     return {
-        "questions": form.questions, "states": form.states(raw), "raw": raw, "errors": {},
-        "rule_sources": {rule.source for rule in form.rules},
+        "questions": booking_form.questions, "states": booking_form.states(raw), "raw": raw, "errors": {},
+        "rule_sources": {rule.source for rule in booking_form.rules},
         "live_url": url_for("dashboard.preview_service_questions", service_id=service.id),
     }
 
@@ -298,8 +301,7 @@ def _preview_context(service, form: intake.Intake, raw: dict) -> dict:
 def preview_service_questions(service_id: int):
     """The form re-evaluated for the answers given so far, as a customer meets it."""
     service = get_or_404(Service, service_id)
-    form = intake.load(db.session, service.id)
-    raw = form.raw_from_form(request.form)
+    raw = intake.load(db.session, service.id).raw_from_form(request.form)
     return _service_page(service, block="questions", raw=raw)
 
 
