@@ -28,6 +28,12 @@ BUDGETS = {
     "booking.brand_css": 1,
     # The provider, their locations and services; the weekly hours, overrides and time off; the engine's 3.
     "dashboard.provider_hours": 11,
+    "dashboard.questions": 4,  # the questions, then the services whose forms are linked
+    "dashboard.new_question": 2,
+    "dashboard.edit_question": 6,  # the question, its options, then whether it has answers (two tables)
+    # The service; its questions with their options; the questions it could ask; its rules; and the
+    # preview, loaded as the booking site loads it (2).
+    "dashboard.service_questions": 8,
     "booking.home": 3,
     "booking.sign_in": 1,
     "booking.sign_in_link": 2,

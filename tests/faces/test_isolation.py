@@ -12,12 +12,13 @@ from app.modules.accounts.models import User
 from app.modules.appointments.models import Appointment
 from app.modules.catalogue.models import Location, Provider, Service, ServiceCategory
 from app.modules.customers.models import Customer
+from app.modules.intake.models import ParameterDefinition, ParameterOption
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant
 from tests.support import factories
 from tests.support.clients import ADMIN_HOST, host_of
 from tests.support.practice import build_practice
-from tests.support.routes import a_free_slot
+from tests.support.routes import a_free_slot, an_intake_question
 
 # Every id argument a route may take, and the model it names. A route with an id argument
 # missing here fails the sweep, so a new route cannot quietly dodge it.
@@ -27,7 +28,9 @@ ID_ARGUMENTS = {
     "customer_id": Customer,
     "location_id": Location,
     "notification_id": Notification,
+    "option_id": ParameterOption,
     "provider_id": Provider,
+    "question_id": ParameterDefinition,
     "service_id": Service,
     "tenant_id": Tenant,
     "user_id": User,
@@ -80,7 +83,10 @@ def methods_of(rule) -> list[str]:
 
 def shown_name(practice, model) -> str:
     """What a record's page shows of it: its name or, for an appointment, its service's."""
-    return practice["service"].name if model is Appointment else row_of(practice, model).name
+    if model is Appointment:
+        return practice["service"].name
+    row = row_of(practice, model)
+    return row.label if model is ParameterDefinition else row.name
 
 
 def snapshot() -> dict:
@@ -104,6 +110,7 @@ def full_practice(slug: str) -> dict:
         )
         db.session.add(practice["notification"])
         db.session.commit()
+    an_intake_question(practice)
     return practice
 
 

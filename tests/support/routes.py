@@ -18,6 +18,7 @@ from app.modules.accounts import tokens
 from app.modules.accounts.models import Invitation, User
 from app.modules.appointments.models import AppointmentParticipant
 from app.modules.customers.models import CustomerSignInToken
+from app.modules.intake.models import ParameterDefinition, ParameterOption, ServiceParameter
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant
 from app.web import handoff
@@ -34,7 +35,9 @@ ARGUMENTS = {
     "customer_id": lambda p: p["customer"].id,
     "location_id": lambda p: p["location"].id,
     "notification_id": lambda p: p["notification"].id,
+    "option_id": lambda p: p["option"].id,
     "provider_id": lambda p: p["provider"].id,
+    "question_id": lambda p: p["question"].id,
     "service_id": lambda p: p["service"].id,
     "tenant_id": lambda p: p["tenant"].id,
     "user_id": lambda p: p["owner"].id,
@@ -176,6 +179,17 @@ def invitation_token(practice) -> str:
     return token
 
 
+def an_intake_question(practice) -> None:
+    """A select question with one option, asked by the practice's service: the rows intake set-up routes take."""
+    tenant = practice["tenant"]
+    practice["question"] = factories.save(tenant, ParameterDefinition(
+        tenant_id=tenant.id, key="insurer", label="Insurer", type="select"))
+    practice["option"] = factories.save(tenant, ParameterOption(
+        tenant_id=tenant.id, parameter_id=practice["question"].id, value="bupa", label="Bupa"))
+    factories.save(tenant, ServiceParameter(tenant_id=tenant.id, service_id=practice["service"].id,
+                                            parameter_id=practice["question"].id))
+
+
 @pytest.fixture
 def route_practice(app) -> dict:
     """The support practice, with a failed email to retry, its booking's manage token and a sign-in link."""
@@ -196,6 +210,7 @@ def route_practice(app) -> dict:
         branded.branding = {"color": "#0a7f5a", "logo_version": "v1"}
         branded.logo, branded.logo_type = b"\x89PNG\r\n\x1a\n", "image/png"
         db.session.commit()
+    an_intake_question(made)
     return made
 
 

@@ -12,6 +12,7 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     customers,
     getting_started,
     hours,
+    intake,
     locations,
     providers,
     services,

@@ -14,6 +14,7 @@ from app.modules.intake.models import (
     CustomerParameter,
     ParameterDefinition,
     ParameterOption,
+    ParameterRule,
 )
 
 CHOICE_TYPES = ("select", "multiselect")
@@ -67,6 +68,9 @@ def update_question(session: Session, question: ParameterDefinition, *, label: s
         field = "type" if type != question.type else "key"
         raise DomainError(f"This question already has answers, so its {field} cannot change. "
                           "Deactivate it and create a new question instead.", field=field)
+    if type != question.type and _rules_waiting_for(session, question):
+        raise DomainError("Rules wait for answers to this question, so its type cannot change: "
+                          "remove those rules first.", field="type")
     changes = {name: value for name, value in dict(label=label.strip(), type=type, key=key, help_text=help_text.strip(),
                                                      scope=scope, active=active).items()
                if getattr(question, name) != value}
@@ -105,11 +109,24 @@ def rename_option(session: Session, option: ParameterOption, label: str, *, acto
 
 
 def set_option_active(session: Session, option: ParameterOption, active: bool, *, actor) -> ParameterOption:
-    """Options are never deleted, so an answer naming one keeps its meaning."""
+    """Options are never deleted, so an answer naming one keeps its meaning. One that a rule waits
+    for stays offered: the rule could never apply again."""
+    if not active and _rules_waiting_for(session, option.parameter_id, option.value):
+        raise DomainError(f"A rule waits for “{option.label}”, so it stays offered: remove that rule first.",
+                          field="label")
     option.active = active
     session.flush()
     record(session, "intake_option.activate" if active else "intake_option.deactivate", option, actor=actor)
     return option
+
+
+def _rules_waiting_for(session: Session, question, value: str | None = None) -> bool:
+    """Whether a rule of any service is set off by answers to ``question`` (a question or its id)."""
+    question_id = getattr(question, "id", question)
+    condition = ParameterRule.source_parameter_id == question_id
+    if value is not None:
+        condition = condition & (ParameterRule.value == value)
+    return session.scalar(sa.select(sa.exists().where(condition))) or False
 
 
 def move_option(session: Session, question: ParameterDefinition, option: ParameterOption, step: int, *, actor) -> None:
@@ -124,3 +141,11 @@ def move_option(session: Session, question: ParameterDefinition, option: Paramet
         session.flush()
         session.expire(question, ["options"])
         record(session, "intake_option.move", option, actor=actor, position=j)
+
+
+def set_question_active(session: Session, question: ParameterDefinition, active: bool, *, actor) -> ParameterDefinition:
+    """Questions are never deleted: a deactivated one is no longer asked, and its stored answers stay."""
+    question.active = active
+    session.flush()
+    record(session, "intake_question.activate" if active else "intake_question.deactivate", question, actor=actor)
+    return question

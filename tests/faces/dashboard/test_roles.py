@@ -37,6 +37,12 @@ SETTING_UP = {
     "dashboard.service_providers", "dashboard.deactivate_service", "dashboard.reactivate_service",
     "dashboard.categories", "dashboard.new_category", "dashboard.edit_category", "dashboard.move_category",
     "dashboard.deactivate_category", "dashboard.reactivate_category",
+    "dashboard.questions", "dashboard.new_question", "dashboard.edit_question", "dashboard.deactivate_question",
+    "dashboard.reactivate_question", "dashboard.add_question_option", "dashboard.rename_question_option",
+    "dashboard.move_question_option", "dashboard.deactivate_question_option", "dashboard.reactivate_question_option",
+    "dashboard.service_questions", "dashboard.preview_service_questions", "dashboard.attach_service_question",
+    "dashboard.update_service_question", "dashboard.move_service_question", "dashboard.detach_service_question",
+    "dashboard.add_service_rule", "dashboard.remove_service_rule",
 }
 MAY_USE = {**dict.fromkeys(DAILY_WORK, EVERY_MEMBER), **dict.fromkeys(HOURS | SETTING_UP, SET_UP)}
 

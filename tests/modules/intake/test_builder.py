@@ -52,8 +52,9 @@ def test_inactive_options_are_not_offered_when_booking(clinic):
     with tenant_context(clinic.tenant):
         loaded = intake.load(db.session, clinic.dental.id)
         choice = next(q for q in loaded.questions if q.type in ("select", "multiselect"))
+        # "no": the dental rules wait for "yes", and an option a rule waits for stays offered.
         option = db.session.scalars(sa.select(ParameterOption).where(
-            ParameterOption.parameter_id == choice.parameter_id)).first()
+            ParameterOption.parameter_id == choice.parameter_id, ParameterOption.value == "no")).one()
         builder.set_option_active(db.session, option, False, actor=None)
         db.session.expire_all()
         again = {q.key: q for q in intake.load(db.session, clinic.dental.id).questions}[choice.key]
