@@ -34,7 +34,6 @@ BUDGETS = {
     # The service; its questions with their options; the questions it could ask; its rules; and the
     # preview, loaded as the booking site loads it (2).
     "dashboard.service_questions": 8,
-    "booking.home": 3,
     "booking.sign_in": 1,
     "booking.sign_in_link": 2,
     # The tenant, the customer, then every booking with its appointment, service, location and provider.
