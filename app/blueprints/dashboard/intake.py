@@ -149,7 +149,7 @@ def _question_page(question, *, form=None, option_form=None, renamed=None, probl
         rename_forms[renamed[0]] = renamed[1]
     return render("dashboard/intake/question.html", block, status=status, question=question,
                   form=form or QuestionForm(formdata=None, obj=question),
-                  option_form=option_form or OptionForm(formdata=None),
+                  option_form=option_form or OptionForm(prefix="new-option", formdata=None),
                   rename_forms=rename_forms, move_form=MoveForm(), toggle=ActionForm(),
                   answered=builder.has_answers(db.session, question), suggested=question.key, problem=problem)
 
@@ -178,7 +178,7 @@ def _set_question_active(question_id: int, active: bool, message: str):
 @roles_required("owner", "admin")
 def add_question_option(question_id: int):
     question = get_or_404(ParameterDefinition, question_id)
-    form = OptionForm()
+    form = OptionForm(prefix="new-option")
     if form.validate_on_submit():
         try:
             builder.add_option(db.session, question, label=form.label.data, value=form.value.data or "",

@@ -42,7 +42,7 @@ def build_insurer_form(owner, clinic):
     insurer = question_named(clinic, "insurer")  # the key made from the label
     assert response.status_code == 303 and response.headers["Location"] == f"/dashboard/setup/questions/{insurer.id}"
     for label in ("Bupa", "AXA"):
-        assert owner.post(f"/dashboard/setup/questions/{insurer.id}/options", {"label": label}).status_code == 303
+        assert owner.post(f"/dashboard/setup/questions/{insurer.id}/options", {"new-option-label": label}).status_code == 303
     assert owner.post("/dashboard/setup/questions/new", {"label": "Policy number", "type": "text",
                                                          "scope": "appointment"}).status_code == 303
     policy = question_named(clinic, "policy_number")
