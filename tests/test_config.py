@@ -134,14 +134,14 @@ def built(database):
     return create_app(database | {"TESTING": True})
 
 
-def test_the_four_blueprints_are_registered_under_their_prefixes(built):
-    assert set(built.blueprints) == {"auth", "booking", "dashboard", "backoffice"}
+def test_the_blueprints_are_registered_under_their_prefixes(built):
+    assert set(built.blueprints) == {"auth", "booking", "dashboard", "backoffice", "platform"}
     prefixes = {"dashboard": "/dashboard/", "backoffice": "/backoffice/"}
     for rule in built.url_map.iter_rules():
         blueprint = rule.endpoint.partition(".")[0]
         if blueprint in prefixes:
             assert rule.rule.startswith(prefixes[blueprint]), f"{rule.endpoint} is served at {rule.rule}"
-    assert {"/login", "/logout", "/"} <= {rule.rule for rule in built.url_map.iter_rules()}
+    assert {"/login", "/logout", "/", "/signup"} <= {rule.rule for rule in built.url_map.iter_rules()}
 
 
 def test_the_extensions_are_bound(built):

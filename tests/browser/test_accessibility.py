@@ -1,0 +1,55 @@
+"""axe-core over every page a practice sets itself up with, and the pages around them (sign-up,
+sign-in, the booking site's home): no serious or critical violation."""
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from app.core.database import db
+from tests.support import factories
+from tests.support.routes import path_of, rules_of
+
+pytestmark = pytest.mark.browser
+
+SERIOUS = ("serious", "critical")
+
+
+@pytest.fixture
+def practice(route_practice):
+    """The route sweeps' practice, its rows committed and the test's session done with them."""
+    route_practice["slug"] = route_practice["tenant"].slug
+    db.session.commit()
+    return route_practice
+
+
+def violations(page) -> list[str]:
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in found if v["impact"] in SERIOUS]
+
+
+def test_public_pages_have_no_serious_violations(app, practice, live_server, page):
+    slug = practice["slug"]
+    failures = {}
+    for subdomain, path in (("www", "/signup"), (slug, "/"), (slug, "/login"), (slug, "/password-reset")):
+        page.goto(live_server.url(subdomain, path))
+        if found := violations(page):
+            failures[f"{subdomain}{path}"] = found
+    assert failures == {}
+
+
+def test_every_dashboard_page_has_no_serious_violations(app, practice, live_server, page):
+    slug = practice["slug"]
+    page.goto(live_server.url(slug, "/login"))
+    page.get_by_label("Email").fill(practice["owner"].email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
+    failures, pages = {}, rules_of(app, "dashboard", method="GET")
+    assert len(pages) > 20
+    for rule in pages:
+        path = path_of(rule, practice)
+        response = page.goto(live_server.url(slug, path))
+        assert response.status == 200, f"{path} ({rule.endpoint}) answered {response.status}"
+        if found := violations(page):
+            failures[f"{path} ({rule.endpoint})"] = found
+    assert failures == {}, "\n".join(f"{where}: {problems}" for where, problems in failures.items())
