@@ -52,7 +52,7 @@ BUDGETS = {
     "booking.confirmation": 2,
     "booking.calendar_file": 2,
     "booking.reschedule": 9,  # 6, and 3 more looking ahead when this week has no times left
-    "dashboard.agenda": 5,  # with, for owners and admins, whether set-up is complete
+    "dashboard.agenda": 6,  # and the locations closed today; for owners and admins, whether set-up is complete
     "dashboard.getting_started": 4,
     "dashboard.practice_settings": 3,
     # Lazy loads again: service, location, provider, participants and customers, one query each.

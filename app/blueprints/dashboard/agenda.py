@@ -11,6 +11,7 @@ from app.core.database import db
 from app.modules.appointments import calendars
 from app.modules.availability import local_day_bounds
 from app.modules.availability.readiness import readiness
+from app.modules.catalogue.locations import closed_on
 from app.modules.catalogue.models import Provider
 from app.web.rendering import render
 from app.web.sites import current_tenant
@@ -28,4 +29,5 @@ def agenda():
     own_hours = None
     if current_user.has_role("provider") and current_tenant.providers_manage_own_hours:
         own_hours = db.session.scalar(select(Provider.id).where(Provider.user_id == current_user.id, Provider.active))
-    return render("dashboard/agenda/today.html", today=today, appointments=items, steps=steps, own_hours=own_hours)
+    return render("dashboard/agenda/today.html", today=today, appointments=items, steps=steps, own_hours=own_hours,
+                  closures=closed_on(db.session, today))

@@ -2,6 +2,7 @@
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.errors import DomainError
@@ -92,3 +93,13 @@ def remove_closure(session: Session, closure: LocationClosure, *, actor) -> None
                  starts_on=closure.starts_on.isoformat(), ends_on=closure.ends_on.isoformat())
     session.delete(closure)
     session.flush()
+
+
+def closed_on(session: Session, day: date) -> list[tuple[Location, LocationClosure]]:
+    """The active locations closed on ``day``, each with its closure."""
+    return list(session.execute(
+        select(Location, LocationClosure)
+        .join(LocationClosure, LocationClosure.location_id == Location.id)
+        .where(Location.active, LocationClosure.starts_on <= day, LocationClosure.ends_on >= day)
+        .order_by(Location.name)
+    ).tuples())

@@ -88,6 +88,14 @@ def test_a_closure_removes_online_slots_and_can_be_removed(clinic, visitor):
     assert sorted(actions) == ["location.closure.add", "location.closure.remove"]
 
 
+def test_a_closure_today_shows_on_the_agenda(clinic, visitor):
+    owner = signed_in(visitor, clinic)
+    today = clock.today_in(clinic.tenant.timezone)
+    assert "is closed today" not in html(owner.get("/dashboard/"))
+    owner.post(f"/dashboard/locations/{clinic.london.id}/closures", {"starts_on": today.isoformat(), "reason": "Flooding"})
+    assert f"{clinic.london.name} is closed today: Flooding" in html(owner.get("/dashboard/"))
+
+
 def test_last_day_before_first_is_refused(clinic, visitor):
     owner = signed_in(visitor, clinic)
     day = clinic.day(3)
