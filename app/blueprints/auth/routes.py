@@ -10,8 +10,8 @@ from app.blueprints.auth import bp
 from app.blueprints.auth.forms import AcceptInvitationForm, NewPasswordForm, PasswordResetRequestForm, SignInForm
 from app.core import clock
 from app.core.database import db
-from app.extensions import limiter
 from app.core.errors import DomainError
+from app.extensions import limiter
 from app.modules import accounts, audit, tenants
 from app.modules.accounts import password_reset, team
 from app.modules.accounts.models import User

@@ -11,12 +11,13 @@ from app.blueprints.dashboard import bp
 from app.core.database import db
 from app.core.errors import DomainError
 from app.modules.catalogue import services as catalogue
-from app.modules.catalogue.money import amount_text
 from app.modules.catalogue.models import Service, ServiceCategory
+from app.modules.catalogue.money import amount_text
 from app.web.forms import show_error
 from app.web.loading import get_or_404
 from app.web.rendering import render, see_other
 from app.web.sites import current_tenant
+
 
 class CategoryForm(FlaskForm):
     name = StringField("Name", validators=[Length(max=200)])

@@ -1,7 +1,6 @@
 """The intake form builder in the dashboard: owners write questions and their options, attach them to a
 service with rules between them, and preview the form exactly as a customer booking meets it."""
 import pytest
-from sqlalchemy import select
 
 from app.modules.audit.models import AuditEvent
 from app.modules.intake.models import (

@@ -4,6 +4,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+
 from app.core import clock
 from app.core.database import db
 from app.core.errors import DomainError
