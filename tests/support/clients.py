@@ -59,3 +59,13 @@ class Visitor:
 
     def sign_out(self):
         return self.post("/logout")
+
+
+def signed_in(visitor, clinic, role: str = "owner", user=None) -> Visitor:
+    """A visitor of the clinic's host, signed in as ``user`` or as a new member with ``role``."""
+    from tests.support import factories
+
+    user = user or factories.user(clinic.tenant, role)
+    guest = visitor(clinic.host)
+    assert guest.sign_in(user.email, factories.PASSWORD).status_code == 303
+    return guest

@@ -23,3 +23,10 @@ def rows(tenant, model, *where):
     db.session.expire_all()
     with tenant_context(tenant):
         return list(db.session.scalars(sa.select(model).where(*where).order_by(model.id)))
+
+
+def scalars(tenant, query) -> list:
+    """What ``query`` finds among ``tenant``'s rows, as committed."""
+    db.session.expire_all()
+    with tenant_context(tenant):
+        return db.session.scalars(query).all()

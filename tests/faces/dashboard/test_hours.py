@@ -13,26 +13,13 @@ from app.modules.catalogue.models import Location
 from app.modules.schedules.hours import DAYS
 from app.modules.schedules.models import ScheduleOverride, TimeOff, WorkingHours
 from tests.support import factories
+from tests.support.clients import signed_in
+from tests.support.database import scalars as rows
+from tests.support.pages import html
 from tests.support.practice import add, working
 
 PASSWORD = factories.PASSWORD
 UTC = timezone.utc
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def signed_in(visitor, clinic, role="owner", user=None):
-    user = user or factories.user(clinic.tenant, role)
-    guest = visitor(clinic.host)
-    guest.sign_in(user.email, PASSWORD)
-    return guest
-
-
-def rows(tenant, query):
-    with tenant_context(tenant):
-        return db.session.scalars(query).all()
 
 
 def hours_path(clinic, provider=None, location=None) -> str:

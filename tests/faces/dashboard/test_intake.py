@@ -12,15 +12,9 @@ from app.modules.intake.models import (
 )
 from tests.support import factories
 from tests.support.booking import CONTACT, DENTAL_ANSWERS, details_url
+from tests.support.clients import signed_in
 from tests.support.database import changed_tables, rows, snapshot
 from tests.support.pages import form_fields, html, is_fragment, key, text
-
-
-def signed_in(visitor, clinic, role="owner"):
-    user = factories.user(clinic.tenant, role)
-    guest = visitor(clinic.host)
-    guest.sign_in(user.email, factories.PASSWORD)
-    return guest
 
 
 def question_named(clinic, question_key) -> ParameterDefinition:

@@ -8,24 +8,11 @@ from app.modules import availability
 from app.modules.audit.models import AuditEvent
 from app.modules.catalogue.models import Location, LocationClosure
 from tests.support import factories
+from tests.support.clients import signed_in
+from tests.support.database import scalars as rows
+from tests.support.pages import html
 
 PASSWORD = factories.PASSWORD
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def signed_in(visitor, clinic, role="owner"):
-    user = factories.user(clinic.tenant, role)
-    guest = visitor(clinic.host)
-    guest.sign_in(user.email, PASSWORD)
-    return guest
-
-
-def rows(tenant, query):
-    with tenant_context(tenant):
-        return db.session.scalars(query).all()
 
 
 def test_owner_sees_locations_and_adds_one(clinic, visitor):

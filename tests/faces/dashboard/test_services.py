@@ -12,32 +12,18 @@ from app.modules.audit.models import AuditEvent
 from app.modules.catalogue.models import ProviderService, Service, ServiceCategory
 from app.modules.schedules.models import BookingPolicy
 from tests.support import factories
+from tests.support.clients import signed_in
+from tests.support.database import scalars as rows
+from tests.support.pages import html
 from tests.support.practice import build_clinic
 
 PASSWORD = factories.PASSWORD
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def row_of(page: str, name: str) -> str:
     """The table row whose link reads ``name``."""
     start = page.index(f">{name}</a>")
     return page[page.rindex("<tr", 0, start):page.index("</tr>", start)]
-
-
-def signed_in(visitor, clinic, role="owner"):
-    user = factories.user(clinic.tenant, role)
-    guest = visitor(clinic.host)
-    guest.sign_in(user.email, PASSWORD)
-    return guest
-
-
-def rows(tenant, query):
-    with tenant_context(tenant):
-        db.session.expire_all()
-        return db.session.scalars(query).all()
 
 
 def actions(tenant, entity_type, entity_id):
