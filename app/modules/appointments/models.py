@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from app.core.database import db
 from app.core.records import TenantOwned, UTCDateTime, enum, tenant_table_args
 
-APPOINTMENT_STATUSES = ("pending", "confirmed", "checked_in", "completed", "cancelled", "no_show")
+APPOINTMENT_STATUSES = ("pending", "confirmed", "checked_in", "completed", "cancelled", "no_show", "declined")
 # Statuses that hold the provider's time; the exclusion constraint covers exactly these.
 ACTIVE_STATUSES = ("pending", "confirmed", "checked_in")
 SOURCES = ("online", "staff")
@@ -69,6 +69,10 @@ class Appointment(TenantOwned, db.Model):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
     cancellation_reason: Mapped[str | None] = mapped_column(sa.Text)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Cancelled inside the cancel cutoff of its booking policy.
+    cancelled_late: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Raised by every change of time, provider or status: a change made from a stale view is refused.
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
 
     location = relationship("Location", primaryjoin="Location.id == foreign(Appointment.location_id)")
     provider = relationship("Provider", primaryjoin="Provider.id == foreign(Appointment.provider_id)")

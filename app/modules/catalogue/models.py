@@ -104,6 +104,8 @@ class Provider(TenantOwned, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     bio: Mapped[str] = mapped_column(sa.Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # The hash of the secret in the provider's private calendar feed URL; None: no feed.
+    feed_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     user = relationship("User", primaryjoin="User.id == foreign(Provider.user_id)")
     locations = relationship(
