@@ -3,7 +3,7 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.blueprints.auth.guards import roles_required
@@ -12,6 +12,7 @@ from app.core.database import db
 from app.core.errors import DomainError
 from app.modules.catalogue import locations as catalogue
 from app.modules.catalogue.models import Location, LocationClosure
+from app.web.fields import TimeZoneField
 from app.web.forms import show_error
 from app.web.loading import get_or_404
 from app.web.rendering import render, see_other
@@ -21,13 +22,9 @@ from app.web.sites import current_tenant
 class LocationForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired("Give the location a name."), Length(max=200)])
     address = TextAreaField("Address", validators=[Length(max=1000)])
-    timezone = SelectField("Time zone", validate_choice=False)  # checked by the catalogue, with zoneinfo
+    timezone = TimeZoneField("Time zone")
     zone_search = StringField("Or type a time zone", validators=[Optional(), Length(max=64)],
                               description="Type to search, e.g. “Europe/London”; this wins over the list.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = {region: [(z, z) for z in zones] for region, zones in catalogue.zones_by_region()}
 
     @property
     def chosen_zone(self) -> str:

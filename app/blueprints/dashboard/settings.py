@@ -13,8 +13,8 @@ from app.blueprints.dashboard.forms import ReminderSettingsForm
 from app.core.database import db
 from app.core.errors import DomainError
 from app.modules import tenants
-from app.modules.catalogue.locations import zones_by_region
 from app.modules.tenants import settings
+from app.web.fields import TimeZoneField
 from app.web.forms import show_error
 from app.web.rendering import render, see_other
 from app.web.sites import current_tenant
@@ -23,15 +23,11 @@ from app.web.sites import current_tenant
 class PracticeForm(FlaskForm):
     name = StringField("Practice name", validators=[InputRequired("Enter the practice's name."), Length(max=200)])
     colour = ColorField("Brand colour", validators=[Optional()], description="Links and buttons on your booking site.")
-    timezone = SelectField("Time zone", validate_choice=False)  # checked with zoneinfo by the domain
+    timezone = TimeZoneField("Time zone")
     currency = SelectField("Currency", choices=settings.CURRENCIES)
     custom_domain = StringField("Custom domain", validators=[Optional(), Length(max=253)],
                                 description="Optional, e.g. booking.example.com.")
     providers_manage_own_hours = BooleanField("Providers may set their own working hours and time off")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = {region: [(z, z) for z in zones] for region, zones in zones_by_region()}
 
 
 class LogoForm(FlaskForm):
@@ -61,7 +57,6 @@ def _page(*, practice_form=None, logo_form=None, policy_form=None, status=200, b
                                                      providers_manage_own_hours=tenant.providers_manage_own_hours),
         logo_form=logo_form or LogoForm(formdata=None),
         policy_form=policy_form or PolicyForm(formdata=None, obj=settings.default_policy(db.session, tenant)),
-        zones=zones_by_region(),
         site_host=f"{tenant.slug}.{current_app.config['BASE_DOMAIN'].split(':', 1)[0]}",
     )
 

@@ -1,10 +1,10 @@
 """The sign-up form."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from app.modules.accounts.users import MIN_PASSWORD_LENGTH
-from app.modules.catalogue.locations import zones_by_region
+from app.web.fields import TimeZoneField
 
 
 class SignUpForm(FlaskForm):
@@ -18,10 +18,7 @@ class SignUpForm(FlaskForm):
         DataRequired("Choose a password."),
         Length(min=MIN_PASSWORD_LENGTH, max=200, message=f"At least {MIN_PASSWORD_LENGTH} characters."),
     ])
-    timezone = SelectField("Time zone", validate_choice=False)  # checked with zoneinfo by the domain
+    timezone = TimeZoneField("Time zone")
     # Hidden from people (see the template); a bot that fills every field fills this one too.
     website = StringField("Leave this empty")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = {region: [(z, z) for z in zones] for region, zones in zones_by_region()}

@@ -8,7 +8,6 @@ from app.core.database import db
 from app.core.errors import DomainError
 from app.extensions import limiter
 from app.modules import tenants
-from app.modules.catalogue.locations import zones_by_region
 from app.modules.tenants import signup
 from app.web.forms import show_error
 from app.web.handoff import make_pass
@@ -41,7 +40,7 @@ def sign_up():
         else:
             return see_other(tenants.site_url(tenant, f"/welcome/{make_pass(owner)}"))
     status = 422 if request.method == "POST" else 200
-    return render("platform/signup.html", "sign_up_form", status=status, form=form, zones=zones_by_region())
+    return render("platform/signup.html", "sign_up_form", status=status, form=form)
 
 
 @bp.get("/signup/address")

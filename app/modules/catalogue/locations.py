@@ -1,5 +1,6 @@
 """A practice's locations and their closures: created, edited, deactivated, never deleted."""
 from datetime import date
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
@@ -10,15 +11,17 @@ from app.modules import audit
 from app.modules.catalogue.models import Location, LocationClosure
 
 
-def zones_by_region() -> list[tuple[str, list[str]]]:
-    """The IANA zones, grouped by their region ("Europe", "America", …), each sorted."""
+@cache
+def zones_by_region() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The IANA zones, grouped by their region ("Europe", "America", …), each sorted (read once:
+    the zone database does not change while the process runs)."""
     groups: dict[str, list[str]] = {}
     for name in available_timezones():
         if "/" not in name or name.startswith(("Etc/", "SystemV/", "posix/", "right/")):
             continue
         groups.setdefault(name.split("/", 1)[0], []).append(name)
     groups.setdefault("Other", []).append("UTC")
-    return [(region, sorted(names)) for region, names in sorted(groups.items())]
+    return tuple((region, tuple(sorted(names))) for region, names in sorted(groups.items()))
 
 
 def check_timezone(name: str) -> str:
