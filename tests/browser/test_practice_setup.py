@@ -52,6 +52,10 @@ def link_in(inbox, recipient: str, path: str) -> str:
 def sign_up(page, server, *, name: str, email: str) -> None:
     page.goto(server.url("www", "/signup"))
     page.get_by_label("Practice name").fill(name)
+    # The address is suggested from the name, and checked, as it is typed.
+    slug = re.sub(r"[^a-z]+", "-", name.lower())
+    if page.evaluate("!!window.htmx"):
+        expect(page.locator("#address-status")).to_have_text(f"{slug}.sloty.test:{server.port} is free.")
     page.get_by_label("Your name").fill("Kim Tane")
     page.get_by_label("Your email").fill(email)
     page.get_by_label("Choose a password").fill(PASSWORD)
