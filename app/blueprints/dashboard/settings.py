@@ -51,7 +51,8 @@ def _page(*, practice_form=None, logo_form=None, policy_form=None, status=200, b
     return render(
         "dashboard/settings/practice.html", block, status=status,
         # The forms not posted show what is saved (formdata=None: not the other form's fields).
-        practice_form=practice_form or PracticeForm(formdata=None, name=tenant.name, colour=(tenant.branding or {}).get("color"),
+        practice_form=practice_form or PracticeForm(formdata=None, name=tenant.name,
+                                                     colour=(tenant.branding or {}).get("color") or settings.DEFAULT_COLOUR,
                                                      timezone=tenant.timezone, currency=tenant.currency,
                                                      custom_domain=tenant.custom_domain,
                                                      providers_manage_own_hours=tenant.providers_manage_own_hours),

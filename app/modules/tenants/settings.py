@@ -16,6 +16,9 @@ from app.modules.tenants.practices import check_timezone
 
 CURRENCIES = ("EUR", "GBP", "USD", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "SGD", "ZAR")
 COLOUR = re.compile(r"#[0-9a-f]{6}")
+# Sloty's own accent (sloty.css): what a practice without a colour of its own looks like. A colour
+# picker always sends some colour, so this one means "none of our own".
+DEFAULT_COLOUR = "#2563eb"
 HOSTNAME = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 LOGO_MAX_BYTES = 512 * 1024
@@ -34,6 +37,8 @@ def update_identity(session: Session, tenant: Tenant, *, name: str, colour: str,
     colour = (colour or "").strip().lower()
     if colour and not COLOUR.fullmatch(colour):
         raise DomainError("A colour such as #1a73e8.", field="colour")
+    if colour == DEFAULT_COLOUR:
+        colour = ""
     currency = (currency or "").upper()
     if currency not in CURRENCIES:
         raise DomainError("Choose one of the listed currencies.", field="currency")

@@ -57,6 +57,12 @@ def test_owner_changes_the_practice_identity_and_sees_the_dns_steps(clinic, visi
         "Harbour Dental", "Europe/Dublin", "GBP", "booking.harbour-dental.ie")
     assert saved.branding["color"] == "#0a7f5a"
     assert "tenant.settings_changed" in actions(clinic)
+    # The picker always sends a colour: Sloty's own means the practice has none of its own.
+    kept = {"custom_domain": "booking.harbour-dental.ie", "providers_manage_own_hours": "y"}
+    assert owner.post("/dashboard/settings", identity(colour="#2563EB", **kept)).status_code == 303
+    assert "color" not in tenant(clinic).branding
+    assert 'value="#2563eb"' in html(owner.get("/dashboard/settings"))
+    assert owner.post("/dashboard/settings", identity(**kept)).status_code == 303
     page = html(owner.get("/dashboard/settings"))
     assert "CNAME" in page and f"{clinic.tenant.slug}.sloty.test" in page
     # The booking site takes the colour, from a stylesheet cached by its version.
