@@ -86,3 +86,4 @@ def send_confirmation(session: Session, tenant: Tenant, user: User, *, now: date
     token = tokens.issue(session, user, "email_confirmation", now=now)
     notifications.queue(session, now=now, tenant_id=tenant.id, kind="email_confirmation", recipient=user.email,
                         link=site_url(tenant, f"/confirm-email/{token}"))
+    audit.record(session, "user.email_confirmation_sent", user, actor=user, email=user.email)

@@ -65,7 +65,8 @@ def test_signing_up_makes_the_practice_its_trial_and_a_confirmation_email(app, v
     (email,) = rows(tenant, Notification)
     assert (email.kind, email.recipient) == ("email_confirmation", "zoe@example.org")
     assert email.payload["link"].startswith(f"https://zoes-dental-care.{BASE_DOMAIN}/confirm-email/")
-    assert [e.action for e in rows(tenant, AuditEvent)] == ["tenant.created", "tenant.signed_up"]
+    assert [e.action for e in rows(tenant, AuditEvent)] == [
+        "tenant.created", "user.email_confirmation_sent", "tenant.signed_up"]
 
     # The welcome pass signs the owner in on the practice's own host, once.
     practice = visitor(target.netloc)
@@ -74,6 +75,12 @@ def test_signing_up_makes_the_practice_its_trial_and_a_confirmation_email(app, v
     page = html(practice.get("/dashboard/getting-started"))
     assert "Please confirm your email" in page and "Add a location" in page and "Add a service" in page
     assert visitor(target.netloc).get(target.path).status_code == 410
+
+    # Asking for the link again retires the first.
+    assert practice.post("/dashboard/getting-started/confirmation", {}).status_code == 303
+    first, email = email, rows(tenant, Notification)[-1]
+    assert email.id != first.id and email.payload["link"] != first.payload["link"]
+    assert visitor(target.netloc).get(urlsplit(first.payload["link"]).path).status_code == 410
 
     # The booking site says, kindly, that it is not open yet.
     assert "Online booking opens soon" in html(visitor(target.netloc).get("/"))
