@@ -1,0 +1,121 @@
+"""The appointment's life as a state machine: every legal transition, and every impossible one refused."""
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.core import clock
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules.appointments import lifecycle
+from app.modules.appointments.models import APPOINTMENT_STATUSES, Appointment
+from app.modules.audit.models import AuditEvent
+from app.modules.notifications import outbox
+from app.modules.notifications.models import Notification
+from tests.support import factories
+from tests.support.practice import build_practice
+
+# (from, action): (to, the customer's message). Anything not here is refused.
+LEGAL = {
+    ("pending", "approve"): ("confirmed", "booking_approved"),
+    ("pending", "decline"): ("declined", "cancelled"),
+    ("confirmed", "check_in"): ("checked_in", None),
+    ("checked_in", "complete"): ("completed", None),
+    ("confirmed", "no_show"): ("no_show", None),
+    ("checked_in", "no_show"): ("no_show", None),
+    ("pending", "cancel"): ("cancelled", "cancelled"),
+    ("confirmed", "cancel"): ("cancelled", "cancelled"),
+    ("checked_in", "cancel"): ("cancelled", "cancelled"),
+}
+ACTIONS = ("approve", "decline", "check_in", "complete", "no_show", "cancel")
+EVERY_CASE = [(status, action) for status in APPOINTMENT_STATUSES for action in ACTIONS]
+
+
+@pytest.fixture
+def practice(app):
+    made = build_practice()
+    made["desk"] = factories.user(made["tenant"], "staff")
+    return made
+
+
+def _appointment(practice, status: str, *, starts_in=timedelta(days=3)) -> Appointment:
+    item = factories.appointment(practice["tenant"], location=practice["location"], provider=practice["provider"],
+                                 service=practice["service"], customer=factories.customer(practice["tenant"]),
+                                 status=status, starts_at=clock.now().replace(microsecond=0) + starts_in)
+    with tenant_context(practice["tenant"]):
+        item = db.session.get(Appointment, item.id)
+        outbox.schedule_reminders(db.session, item.participants[0], now=clock.now())
+        db.session.flush()
+    return item
+
+
+def _messages(item) -> list[tuple[str, str]]:
+    return [(n.kind, n.status) for n in db.session.scalars(
+        sa.select(Notification).where(Notification.appointment_id == item.id).order_by(Notification.id)
+        .execution_options(populate_existing=True))]
+
+
+@pytest.mark.parametrize(("status", "action"), EVERY_CASE, ids=[f"{s}-{a}" for s, a in EVERY_CASE])
+def test_every_transition(practice, status, action):
+    item = _appointment(practice, status)
+    with tenant_context(practice["tenant"]):
+        reminders_before = _messages(item)
+        if (status, action) not in LEGAL:
+            with pytest.raises(lifecycle.TransitionRefused) as refused:
+                lifecycle.transition(db.session, item, action, reason="Ill", actor=practice["desk"], now=clock.now())
+            assert f"A {status.replace('_', ' ')} appointment cannot be" in str(refused.value)
+            assert (item.status, item.version) == (status, 1)
+            assert _messages(item) == reminders_before
+            assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity_id == item.id)).all() == []
+            return
+        target, message = LEGAL[status, action]
+        lifecycle.transition(db.session, item, action, reason="Ill", actor=practice["desk"], now=clock.now())
+        assert (item.status, item.version) == (target, 2)
+        (event,) = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity_id == item.id,
+                                                                   AuditEvent.entity_type == "Appointment")).all()
+        assert event.actor_user_id == practice["desk"].id
+        assert event.details["before"] == {"status": status} and event.details["after"] == {"status": target}
+        told = [kind for kind, state in _messages(item) if kind != "reminder"]
+        assert told == ([message] if message else [])
+        reminders = {state for kind, state in _messages(item) if kind == "reminder"}
+        assert reminders == ({"queued"} if target in ("confirmed", "checked_in") else {"cancelled"})
+        if action == "check_in":
+            assert item.participants[0].checked_in_at is not None
+        if action in ("cancel", "decline"):
+            assert item.cancellation_reason == "Ill" and item.cancelled_at is not None
+
+
+def test_the_page_offers_exactly_the_legal_actions(practice):
+    for status in APPOINTMENT_STATUSES:
+        item = Appointment(status=status)
+        assert lifecycle.allowed_actions(item) == [a for a in ACTIONS if (status, a) in LEGAL]
+
+
+def test_cancelling_needs_a_reason(practice):
+    item = _appointment(practice, "confirmed")
+    with tenant_context(practice["tenant"]):
+        with pytest.raises(lifecycle.AppointmentError) as refused:
+            lifecycle.cancel(db.session, item, reason="  ", actor=practice["desk"], now=clock.now())
+        assert refused.value.field == "reason" and not isinstance(refused.value, lifecycle.Conflict)
+        assert (item.status, item.version) == ("confirmed", 1)
+
+
+@pytest.mark.parametrize(("starts_in", "late"), [(timedelta(hours=2), True), (timedelta(days=3), False)])
+def test_a_cancellation_inside_the_cutoff_is_late(practice, starts_in, late):
+    item = _appointment(practice, "confirmed", starts_in=starts_in)  # the default policy: a 24-hour cutoff
+    with tenant_context(practice["tenant"]):
+        lifecycle.cancel(db.session, item, reason="Ill", actor=practice["desk"], now=clock.now())
+        assert item.cancelled_late is late
+        (event,) = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity_id == item.id)).all()
+        assert event.details["late"] is late
+
+
+def test_a_stale_version_is_refused(practice):
+    item = _appointment(practice, "confirmed")
+    with tenant_context(practice["tenant"]):
+        lifecycle.transition(db.session, item, "check_in", actor=practice["desk"], now=clock.now(), version=1)
+        with pytest.raises(lifecycle.StaleVersion):
+            lifecycle.transition(db.session, item, "complete", actor=practice["desk"], now=clock.now(), version=1)
+        assert (item.status, item.version) == ("checked_in", 2)
+        lifecycle.transition(db.session, item, "complete", actor=practice["desk"], now=clock.now(), version=2)
+        assert (item.status, item.version) == ("completed", 3)
