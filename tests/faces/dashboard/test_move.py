@@ -7,12 +7,13 @@ from icalendar import Calendar
 from app.core import clock
 from app.core.database import db
 from app.core.tenancy import tenant_context
+from app.modules.appointments import lifecycle
 from app.modules.appointments.models import Appointment, AppointmentParticipant
 from app.modules.audit.models import AuditEvent
 from app.modules.notifications import content
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant
-from tests.support import factories
+from tests.support import factories, services
 from tests.support.clients import signed_in
 from tests.support.database import changed_tables, rows, snapshot
 from tests.support.pages import form_fields, html, text
@@ -204,3 +205,26 @@ def test_a_provider_moves_only_within_their_own_calendar(clinic, visitor):
     assert response.status_code == 404
     assert rows(clinic.tenant, Appointment)[0].provider_id == clinic.chloe.id
 
+
+
+@pytest.mark.now("2031-10-20T09:30:00+00:00")
+def test_a_time_the_clocks_repeat_is_its_first_occurrence(clinic, desk):
+    item = _appointment(clinic)  # London's clocks go back from 02:00 BST to 01:00 GMT on 26 October 2031
+    fields = _form(desk, item)
+    response = desk.post(f"/dashboard/appointments/{item.id}/move",
+                         fields | {"starts_on": "2031-10-26", "starts_at": "01:30"})
+    assert response.status_code == 303
+    assert rows(clinic.tenant, Appointment)[0].starts_at.isoformat() == "2031-10-26T00:30:00+00:00"
+    assert "01:30 BST" in text(html(desk.get(f"/dashboard/appointments/{item.id}")))
+
+
+@pytest.mark.skipif(not services.POSTGRES, reason="the exclusion constraint is PostgreSQL's")
+def test_the_database_has_the_final_word_on_an_overlap(clinic, desk, monkeypatch):
+    item = _appointment(clinic)
+    _appointment(clinic, "11:00", name="Ada Lovelace")
+    fields = _form(desk, item)
+    monkeypatch.setattr(lifecycle, "_in_the_way", lambda *args: None)  # as if a competitor committed after our check
+    before = snapshot()
+    response = desk.post(f"/dashboard/appointments/{item.id}/move", fields | {"starts_at": "10:45"})
+    assert response.status_code == 409 and "just been taken" in text(html(response))
+    assert changed_tables(before) == []
