@@ -42,7 +42,7 @@ def _appointment_page(item: Appointment, *, form=None, move_form=None, status: i
         form=form or CancelAppointmentForm(formdata=None, version=item.version), action_form=FlaskForm(),
         version_form=AppointmentActionForm(formdata=None, version=item.version),
         actions=lifecycle.allowed_actions(item) if item.is_active else [],
-        move_form=(move_form or _move_form(item)) if item.is_active else None,
+        move_form=move_form or (_move_form(item) if item.is_active else None),  # a refused move shows why
         notifications=outbox.history(db.session, item.id),
     )
 

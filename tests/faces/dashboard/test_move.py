@@ -228,3 +228,14 @@ def test_the_database_has_the_final_word_on_an_overlap(clinic, desk, monkeypatch
     response = desk.post(f"/dashboard/appointments/{item.id}/move", fields | {"starts_at": "10:45"})
     assert response.status_code == 409 and "just been taken" in text(html(response))
     assert changed_tables(before) == []
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_cancelled_appointment_cannot_be_moved(clinic, desk, htmx):
+    item = _appointment(clinic)
+    fields = _form(desk, item)
+    assert desk.post(f"/dashboard/appointments/{item.id}/cancel", {"reason": "Ill", "version": "1"}).status_code == 303
+    response = desk.post(f"/dashboard/appointments/{item.id}/move", fields | {"version": "2"}, htmx=htmx)
+    assert response.status_code == 409
+    assert "A cancelled appointment cannot be moved." in text(html(response))
+    assert rows(clinic.tenant, Appointment)[0].starts_at == clinic.at(clinic.day(3), "10:00")
