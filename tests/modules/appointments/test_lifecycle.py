@@ -1,4 +1,6 @@
-"""The appointment's life as a state machine: every legal transition, and every impossible one refused."""
+"""The appointment's life as a state machine: every legal transition, and every impossible one refused;
+and moves racing for one time."""
+import threading
 from datetime import timedelta
 
 import pytest
@@ -10,9 +12,10 @@ from app.core.tenancy import tenant_context
 from app.modules.appointments import lifecycle
 from app.modules.appointments.models import APPOINTMENT_STATUSES, Appointment
 from app.modules.audit.models import AuditEvent
+from app.modules.catalogue.models import Provider
 from app.modules.notifications import outbox
 from app.modules.notifications.models import Notification
-from tests.support import factories
+from tests.support import factories, services
 from tests.support.practice import build_practice
 
 # (from, action): (to, the customer's message). Anything not here is refused.
@@ -119,3 +122,42 @@ def test_a_stale_version_is_refused(practice):
         assert (item.status, item.version) == ("checked_in", 2)
         lifecycle.transition(db.session, item, "complete", actor=practice["desk"], now=clock.now(), version=2)
         assert (item.status, item.version) == ("completed", 3)
+
+
+def test_two_moves_to_one_time_at_once_make_one_move_and_one_refusal(app, clinic):
+    """On PostgreSQL the providers' row locks serialise the two: the second sees the first's and is refused."""
+    services.require("postgres")
+    made = [factories.appointment(clinic.tenant, location=clinic.london, provider=clinic.chloe, service=clinic.dental,
+                                  customer=factories.customer(clinic.tenant), starts_at=clinic.at(clinic.day(3), hhmm))
+            for hhmm in ("09:00", "12:00")]
+    db.session.commit()
+    target, barrier, results = clinic.at(clinic.day(3), "15:00"), threading.Barrier(2), []
+
+    def mover(appointment_id):
+        with app.app_context(), tenant_context(clinic.tenant):
+            item = db.session.get(Appointment, appointment_id)
+            provider = db.session.get(Provider, clinic.chloe.id)
+            barrier.wait(timeout=10)
+            try:
+                lifecycle.move(db.session, item, starts_at=target, provider=provider, duration_minutes=30, version=1,
+                               notify=False, actor=None, now=clock.now())
+                db.session.commit()
+                results.append("moved")
+            except lifecycle.TimeTaken as error:
+                db.session.rollback()
+                results.append(str(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=mover, args=(item.id,)) for item in made]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(results) == 2 and results.count("moved") == 1
+    [refusal] = [r for r in results if r != "moved"]
+    assert refusal.startswith("That time overlaps Dental check-up")
+    with tenant_context(clinic.tenant):
+        db.session.expire_all()
+        starts = db.session.scalars(sa.select(Appointment.starts_at).order_by(Appointment.starts_at)).all()
+    assert target in starts and len(starts) == 2
