@@ -56,11 +56,13 @@ BUDGETS = {
     "dashboard.getting_started": 4,
     "dashboard.practice_settings": 3,
     # Lazy loads again: service, location, provider, participants and customers, one query each.
-    "dashboard.appointment": 9,
+    "dashboard.appointment": 10,  # and the providers it can move to
     "dashboard.customer": 6,
     "dashboard.provider": 5,
     "dashboard.team": 5,  # the members, the providers not yet linked to one, the pending invitations
     "dashboard.reminder_settings": 2,
+    "dashboard.new_blocked_time": 4,  # the providers and the locations to choose from
+    "booking.calendar_feed": 4,  # the provider by the token's hash, the appointments, their customers
 }
 
 STAFF_BLUEPRINTS = ("dashboard", "backoffice")

@@ -43,6 +43,7 @@ ARGUMENTS = {
     "user_id": lambda p: p["owner"].id,
     "token": lambda p: p["manage_token"],
     "filename": lambda p: "sloty.css",
+    "feed_token": lambda p: p.get("feed_token") or p.setdefault("feed_token", feed_token(p)),
 }
 # "token" names two secrets: a booking's manage link and, on these routes, a customer's sign-in link.
 # So do a staff member's password reset link and an invitation's link (made on first use).
@@ -148,6 +149,17 @@ def sign_in_token(practice) -> str:
         tenant_id=practice["tenant"].id, customer_id=practice["customer"].id,
         token_hash=hashlib.sha256(token.encode()).hexdigest(), expires_at=clock.now() + timedelta(minutes=15),
     ))
+    return token
+
+
+def feed_token(practice) -> str:
+    """The secret of a calendar feed for the practice's provider, as its subscription URL carries."""
+    from app.modules.appointments import feeds
+    from app.modules.catalogue.models import Provider
+
+    with tenant_context(practice["tenant"]):
+        token = feeds.regenerate(db.session, db.session.get(Provider, practice["provider"].id), actor=None)
+        db.session.commit()
     return token
 
 

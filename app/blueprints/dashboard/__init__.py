@@ -9,6 +9,8 @@ bp.before_request(require_roles("owner", "admin", "staff", "provider"))
 from app.blueprints.dashboard import (  # noqa: E402,F401
     agenda,
     appointments,
+    blocked_time,
+    calendar_feeds,
     customers,
     getting_started,
     hours,

@@ -1,11 +1,41 @@
 """Forms of the dashboard."""
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import Length, ValidationError
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 
 class CancelAppointmentForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[Length(max=500)])
+    reason = TextAreaField("Reason", validators=[InputRequired("Give the reason for cancelling."), Length(max=500)],
+                           description="Told to the customer.")
+    version = HiddenField()
+
+
+class AppointmentActionForm(FlaskForm):
+    """One of the appointment's buttons: approve, decline, check in, complete, no-show."""
+
+    version = HiddenField()
+
+
+class MoveAppointmentForm(FlaskForm):
+    """The "change time" form: the keyboard and no-JavaScript way to move an appointment."""
+
+    starts_on = DateField("Date", validators=[InputRequired("Give the date.")])
+    starts_at = TimeField("Time", validators=[InputRequired("Give the time.")],
+                          description="Local time at the appointment's location.")
+    provider_id = SelectField("With", coerce=int, validate_choice=False,
+                              validators=[InputRequired("Choose who the appointment is with.")])
+    duration_minutes = IntegerField("Duration (minutes)", validators=[
+        InputRequired("Give the duration."), NumberRange(5, 12 * 60, "Between 5 minutes and 12 hours.")])
+    notify = BooleanField("Tell the customer (email with the new time)", default=True)
+    version = IntegerField(validators=[Optional()])
+
+
+def version_of(form) -> int | None:
+    """The version a form was opened at, when it says (an old page's form may not)."""
+    value = form.version.data
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 class ReminderSettingsForm(FlaskForm):

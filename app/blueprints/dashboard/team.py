@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from app.blueprints.auth.guards import roles_required
 from app.blueprints.dashboard import bp
+from app.blueprints.dashboard.calendar_feeds import provider_page
 from app.core import clock
 from app.core.database import db
 from app.core.errors import DomainError
@@ -81,7 +82,7 @@ def _link(token: str) -> str:
 
 @bp.get("/providers/<int:provider_id>")
 def provider(provider_id: int):
-    return render("dashboard/team/provider.html", provider=get_or_404(Provider, provider_id))
+    return provider_page(get_or_404(Provider, provider_id))
 
 
 @bp.get("/team")

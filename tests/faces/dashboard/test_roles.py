@@ -15,7 +15,13 @@ SET_UP = ("owner", "admin")
 DAILY_WORK = {
     "dashboard.agenda", "dashboard.appointment", "dashboard.approve_appointment", "dashboard.cancel_appointment",
     "dashboard.customer", "dashboard.provider", "dashboard.retry_notification",
+    "dashboard.decline_appointment", "dashboard.check_in_appointment", "dashboard.complete_appointment",
+    "dashboard.no_show_appointment", "dashboard.move_appointment",
+    "dashboard.new_blocked_time", "dashboard.add_blocked_time",
 }
+# A provider's calendar feed: owners and admins, and the provider themself (tests/faces/test_calendar_feed.py);
+# the practice's provider here is nobody's account, so for this walk it is the set-up's alone.
+CALENDAR_FEED = {"dashboard.regenerate_calendar_feed", "dashboard.revoke_calendar_feed"}
 # A provider's own hours, when the practice lets providers keep them (tests/faces/dashboard/test_hours.py):
 # here the practice does not, so they are the set-up's alone.
 HOURS = {
@@ -44,7 +50,7 @@ SETTING_UP = {
     "dashboard.update_service_question", "dashboard.move_service_question", "dashboard.detach_service_question",
     "dashboard.add_service_rule", "dashboard.remove_service_rule",
 }
-MAY_USE = {**dict.fromkeys(DAILY_WORK, EVERY_MEMBER), **dict.fromkeys(HOURS | SETTING_UP, SET_UP)}
+MAY_USE = {**dict.fromkeys(DAILY_WORK, EVERY_MEMBER), **dict.fromkeys(HOURS | SETTING_UP | CALENDAR_FEED, SET_UP)}
 
 
 def test_every_dashboard_route_is_placed(app):
