@@ -61,6 +61,12 @@ BUDGETS = {
     "dashboard.provider": 5,
     "dashboard.team": 5,  # the members, the providers not yet linked to one, the pending invitations
     "dashboard.reminder_settings": 2,
+    # The calendar: the tenant and the user; the locations; the providers with their hours there; then the
+    # day's or week's overrides, time off and closures (one statement) and its appointments with all they show.
+    "dashboard.calendar": 6,
+    "dashboard.calendar_week": 6,
+    "dashboard.calendar_month": 5,  # the month's appointment starts instead of the last two
+    "dashboard.calendar_agenda": 5,  # the period's appointments with all the list shows
 }
 
 STAFF_BLUEPRINTS = ("dashboard", "backoffice")

@@ -9,6 +9,7 @@ bp.before_request(require_roles("owner", "admin", "staff", "provider"))
 from app.blueprints.dashboard import (  # noqa: E402,F401
     agenda,
     appointments,
+    calendar,
     customers,
     getting_started,
     hours,
