@@ -249,6 +249,12 @@ class Cell:
     state: str  # working, off, time-off, closed, buffer, skipped
     provider_id: int
     local_date: date
+    zone: ZoneInfo
+
+    @property
+    def hhmm(self) -> str:
+        """The local wall-clock time, as the move form takes it (without the zone, even when repeated)."""
+        return self.instant.astimezone(self.zone).strftime("%H:%M") if self.instant else self.row.label[:5]
 
 
 @dataclass
@@ -336,7 +342,7 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
                 state = "working"
             else:
                 state = "off"
-            cells.append(Cell(column.index, row, instant, state, column.provider_id, column.day))
+            cells.append(Cell(column.index, row, instant, state, column.provider_id, column.day, zone))
 
     grid = Grid(zone, columns, rows, cells, blocks)
     for column in columns:
