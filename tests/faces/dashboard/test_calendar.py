@@ -365,7 +365,8 @@ def test_a_provider_sees_only_their_own_calendar(clinic, visitor):
     desk = signed_in(visitor, clinic, "staff")
     everyone = Grid(html(desk.get(day_path(TODAY, clinic.london))))
     assert everyone.head_names() == ["Ben Okafor", "Chloe Martin"]
-    assert [b["href"] for b in everyone.blocks] == [f"/dashboard/appointments/{chloes.id}"]
+    assert [b["href"] for b in everyone.blocks] == [f"/dashboard/appointments/{chloes.id}",
+                                                    f"/dashboard/appointments/{chloes.id + 1}"]
 
 
 # Filters, pushed URLs and htmx
