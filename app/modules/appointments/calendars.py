@@ -12,7 +12,8 @@ from app.core.records import UTCDateTime
 from app.core.zones import is_ambiguous, wall_time
 from app.modules.appointments.models import Appointment, AppointmentParticipant
 from app.modules.availability.engine import ProviderCalendar, local_day_bounds, resolve
-from app.modules.catalogue.models import Location, LocationClosure, Provider, ProviderLocation
+from app.modules.catalogue.models import Location, LocationClosure, Provider, ProviderLocation, Service
+from app.modules.customers.models import Customer
 from app.modules.schedules.models import ScheduleOverride, TimeOff, WorkingHours
 
 
@@ -46,6 +47,7 @@ def day_agenda(
 STEP = timedelta(minutes=15)
 HIDDEN_STATUSES = ("cancelled", "declined")  # not holding time: listed by the agenda, not drawn on the grid
 DEFAULT_HOURS = (time(9), time(17))  # the rows of a day nobody shown works
+STATE_NAMES = {"off": "not working", "time-off": "time off", "closed": "closed"}
 
 
 @dataclass
@@ -148,22 +150,53 @@ def load_exceptions(session: Session, place: Setting, members: list[Member], fir
     return found
 
 
-def grid_appointments(session: Session, provider_ids: list[int], starts: datetime, ends: datetime) -> list[Appointment]:
+@dataclass
+class Booked:
+    """An appointment as the grid draws it: plain values, read in one statement (ORM objects for a busy
+    day of twelve providers cost more than the rest of the page)."""
+
+    id: int
+    provider_id: int
+    location_id: int
+    starts_at: datetime
+    ends_at: datetime
+    blocked_from: datetime
+    blocked_until: datetime
+    status: str
+    version: int
+    capacity: int
+    service_name: str
+    location_name: str
+    attendees: list[tuple[str, int]] = field(default_factory=list)  # (customer's name, seats), booked ones only
+
+
+def grid_appointments(session: Session, provider_ids: list[int], starts: datetime, ends: datetime) -> list[Booked]:
     """The providers' appointments overlapping [starts, ends) that hold time, with their service, location
     and attendees, in one statement."""
     query = (
-        select(Appointment)
+        select(Appointment.id, Appointment.provider_id, Appointment.location_id, Appointment.starts_at,
+               Appointment.ends_at, Appointment.blocked_from, Appointment.blocked_until, Appointment.status,
+               Appointment.version, Appointment.capacity, Service.name, Location.name, Customer.name,
+               AppointmentParticipant.seats)
+        .join(Service, Service.id == Appointment.service_id)
+        .join(Location, Location.id == Appointment.location_id)
+        .outerjoin(AppointmentParticipant, sa.and_(AppointmentParticipant.appointment_id == Appointment.id,
+                                                   AppointmentParticipant.cancelled_at.is_(None)))
+        .outerjoin(Customer, Customer.id == AppointmentParticipant.customer_id)
         .where(Appointment.provider_id.in_(provider_ids or [0]), Appointment.status.not_in(HIDDEN_STATUSES),
                Appointment.starts_at < ends, Appointment.ends_at > starts,
                # Bounded below too, so the index on (provider, start) serves it: nothing lasts a day.
                Appointment.starts_at >= starts - timedelta(days=1))
-        .options(
-            joinedload(Appointment.service), joinedload(Appointment.location),
-            joinedload(Appointment.participants).joinedload(AppointmentParticipant.customer),
-        )
-        .order_by(Appointment.starts_at, Appointment.id)
+        .order_by(Appointment.starts_at, Appointment.id, AppointmentParticipant.id)
     )
-    return list(session.scalars(query).unique())
+    found: dict[int, Booked] = {}
+    for *values, customer, seats in session.execute(query):
+        booked = found.get(values[0])
+        if booked is None:
+            booked = found[values[0]] = Booked(*values)
+        if customer is not None:
+            booked.attendees.append((customer, seats))
+    return list(found.values())
 
 
 # Rows
@@ -225,16 +258,12 @@ def hours_minutes(hours: list[tuple[time, time]]) -> list[tuple[int, int]]:
 
 @dataclass
 class Block:
-    appointment: Appointment
+    appointment: Booked
     column: int
     row: int
     span: int
     seats_taken: int
     elsewhere: bool  # at another location than the one shown
-
-    @property
-    def attendees(self) -> list:
-        return [p for p in self.appointment.participants if not p.is_cancelled]
 
     @property
     def duration(self) -> int:
@@ -250,6 +279,24 @@ class Cell:
     provider_id: int
     local_date: date
     zone: ZoneInfo
+    column_title: str
+    location_id: int
+
+    @property
+    def href(self) -> str:
+        """The create page for this provider, location and start (the contract with the create form)."""
+        return (f"/dashboard/appointments/new?provider_id={self.provider_id}&location_id={self.location_id}"
+                f"&start={self.instant:%Y-%m-%dT%H:%MZ}")
+
+    @property
+    def label(self) -> str:
+        """What a screen reader hears of the cell: what it books, or why it cannot."""
+        when = f"{self.local_date:%a %-d %b} {self.row.label}"
+        if self.state == "skipped":
+            return f"{self.row.label} does not happen on {self.local_date:%A %-d %B} (clocks change)"
+        if self.state == "buffer":
+            return f"{self.column_title}, {when}: buffer"
+        return f"Book {self.column_title}, {when}" + (f" ({STATE_NAMES[self.state]})" if self.state in STATE_NAMES else "")
 
     @property
     def hhmm(self) -> str:
@@ -279,7 +326,7 @@ class Grid:
 
 
 def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tuple[time, time]]],
-               appointments: list[Appointment], exceptions: Exceptions, *, location_id: int, now: datetime) -> Grid:
+               appointments: list[Booked], exceptions: Exceptions, *, location_id: int, now: datetime) -> Grid:
     """Lay the columns out on 15-minute rows: each column's day and provider, the hours each worked
     (by column index), the appointments to place and the exceptions to shade."""
     spans = [span for column in columns for span in hours_minutes(hours[column.index])]
@@ -313,7 +360,7 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
             continue
         first_row, last_row = touched[0].index, touched[-1].index
         covered.update((column.index, n) for n in range(first_row, last_row + 1))
-        seats = sum(p.seats for p in appointment.participants if not p.is_cancelled)
+        seats = sum(taken for _, taken in appointment.attendees)
         blocks.append(Block(appointment, column.index, first_row, last_row - first_row + 1, seats,
                             appointment.location_id != location_id))
 
@@ -342,7 +389,7 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
                 state = "working"
             else:
                 state = "off"
-            cells.append(Cell(column.index, row, instant, state, column.provider_id, column.day, zone))
+            cells.append(Cell(column.index, row, instant, state, column.provider_id, column.day, zone, column.title, location_id))
 
     grid = Grid(zone, columns, rows, cells, blocks)
     for column in columns:
