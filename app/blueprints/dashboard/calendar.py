@@ -14,8 +14,6 @@ from app.modules.appointments import calendars
 from app.modules.availability import week_of
 from app.web.rendering import render
 
-VIEWS = {"day": "dashboard.calendar", "week": "dashboard.calendar_week", "month": "dashboard.calendar_month",
-         "agenda": "dashboard.calendar_agenda"}
 PATHS = {"day": "/dashboard/calendar", "week": "/dashboard/calendar/week", "month": "/dashboard/calendar/month",
          "agenda": "/dashboard/calendar/agenda"}
 
@@ -36,6 +34,10 @@ class State:
         args = request.args
         return cls(view, _date(args.get("date")), _integer(args.get("location_id")), _integer(args.get("provider_id")),
                    args.get("all") == "1", "week" if args.get("span") == "week" else "day")
+
+    @property
+    def path(self) -> str:
+        return PATHS[self.view]
 
     def url(self, **changes) -> str:
         state = replace(self, **changes)
@@ -76,7 +78,7 @@ def _setting(view: str):
 
 
 def _page(template: str, state: State, place, today: date, **context):
-    return render(template, "calendar", state=state, place=place, today=today, views=VIEWS, **context)
+    return render(template, "calendar", state=state, place=place, today=today, **context)
 
 
 @bp.get("/calendar")
