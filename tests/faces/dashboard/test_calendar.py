@@ -299,6 +299,22 @@ def test_the_week_of_a_spring_change_shows_the_gap_on_its_sunday_only(clinic, vi
     assert grid.cell(grid.column_of("Sun"), grid.row_of("02:00"))["href"].endswith("start=2031-03-30T01:00Z")
 
 
+def test_the_week_of_an_autumn_change_repeats_the_hour_on_its_sunday_only(clinic, visitor):
+    sunday = date(2031, 10, 26)
+    for day in (sunday - timedelta(days=1), sunday):
+        hours_on(clinic, clinic.chloe, clinic.london, day, "00:30", "03:00")
+    desk = signed_in(visitor, clinic, "staff")
+    grid = Grid(html(desk.get(f"/dashboard/calendar/week?date=2031-10-22&location_id={clinic.london.id}")))
+
+    assert grid.labels()[:12] == ["00:30", "00:45", "01:00 BST", "01:15 BST", "01:30 BST", "01:45 BST",
+                                  "01:00 GMT", "01:15 GMT", "01:30 GMT", "01:45 GMT", "02:00", "02:15"]
+    saturday, sunday_column = grid.column_of("Sat"), grid.column_of("Sun")
+    assert grid.cell(saturday, grid.row_of("01:15 BST"))["href"].endswith("start=2031-10-25T00:15Z")
+    assert "skipped" in grid.cell(saturday, grid.row_of("01:15 GMT"))["classes"]
+    assert grid.cell(sunday_column, grid.row_of("01:15 BST"))["href"].endswith("start=2031-10-26T00:15Z")
+    assert grid.cell(sunday_column, grid.row_of("01:15 GMT"))["href"].endswith("start=2031-10-26T01:15Z")
+
+
 def test_the_month_counts_each_days_appointments_and_links_to_that_day(clinic, visitor):
     for hhmm in ("10:00", "11:00"):
         appointment(clinic, clinic.chloe, at(date(2031, 3, 20), hhmm, "Europe/London"))
