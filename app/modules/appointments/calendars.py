@@ -334,8 +334,8 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
     for appointment in appointments:
         if (appointment.provider_id, appointment.starts_at.astimezone(zone).date()) in mine:
             start = wall_minutes(appointment.starts_at, zone)
-            end_local = appointment.ends_at.astimezone(zone)
-            end = 24 * 60 if end_local.date() > appointment.starts_at.astimezone(zone).date() else wall_minutes(appointment.ends_at, zone)
+            past_midnight = appointment.ends_at.astimezone(zone).date() > appointment.starts_at.astimezone(zone).date()
+            end = 24 * 60 if past_midnight else wall_minutes(appointment.ends_at, zone)
             spans.append((start, max(end, start + 1)))
     first, last = minute_range(spans)
     per_column = {c.index: day_instants(c.day, first, last, zone) for c in columns}
@@ -389,7 +389,8 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
                 state = "working"
             else:
                 state = "off"
-            cells.append(Cell(column.index, row, instant, state, column.provider_id, column.day, zone, column.title, location_id))
+            cells.append(Cell(column.index, row, instant, state, column.provider_id, column.day, zone, column.title,
+                              location_id))
 
     grid = Grid(zone, columns, rows, cells, blocks)
     for column in columns:
