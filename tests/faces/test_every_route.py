@@ -63,6 +63,12 @@ BUDGETS = {
     "dashboard.reminder_settings": 2,
     "dashboard.new_blocked_time": 4,  # the providers and the locations to choose from
     "booking.calendar_feed": 4,  # the provider by the token's hash, the appointments, their customers
+    # The calendar: the tenant and the user; the locations; the providers with their hours there; then the
+    # day's or week's overrides, time off and closures (one statement) and its appointments with all they show.
+    "dashboard.calendar": 6,
+    "dashboard.calendar_week": 6,
+    "dashboard.calendar_month": 5,  # the month's appointment starts instead of the last two
+    "dashboard.calendar_agenda": 5,  # the period's appointments with all the list shows
 }
 
 STAFF_BLUEPRINTS = ("dashboard", "backoffice")

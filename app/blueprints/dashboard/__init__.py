@@ -10,6 +10,7 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     agenda,
     appointments,
     blocked_time,
+    calendar,
     calendar_feeds,
     customers,
     getting_started,

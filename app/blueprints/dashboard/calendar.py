@@ -1,0 +1,131 @@
+"""The front desk's calendar: day (providers as columns), week (one provider's days), month (counts per
+day) and agenda (the list, the accessible view). Every view is one URL holding all its state."""
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from flask import request
+
+from app.blueprints.dashboard import bp
+from app.blueprints.dashboard.access import own_calendar_only
+from app.core import clock
+from app.core.database import db
+from app.modules.appointments import calendars
+from app.modules.availability import week_of
+from app.web.rendering import render
+
+PATHS = {"day": "/dashboard/calendar", "week": "/dashboard/calendar/week", "month": "/dashboard/calendar/month",
+         "agenda": "/dashboard/calendar/agenda"}
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything a calendar view shows, as its query string carries it."""
+
+    view: str
+    day: date | None
+    location_id: int | None
+    provider_id: int | None
+    show_all: bool = False
+    span: str = "day"  # the agenda's: a day or a week
+
+    @classmethod
+    def from_query(cls, view: str) -> "State":
+        args = request.args
+        return cls(view, _date(args.get("date")), _integer(args.get("location_id")), _integer(args.get("provider_id")),
+                   args.get("all") == "1", "week" if args.get("span") == "week" else "day")
+
+    @property
+    def path(self) -> str:
+        return PATHS[self.view]
+
+    def url(self, **changes) -> str:
+        state = replace(self, **changes)
+        query = {"date": state.day.isoformat() if state.day else None, "location_id": state.location_id,
+                 "provider_id": state.provider_id, "all": "1" if state.show_all and state.view == "day" else None,
+                 "span": state.span if state.view == "agenda" else None}
+        query = {name: value for name, value in query.items() if value is not None}
+        return PATHS[state.view] + ("?" + urlencode(query) if query else "")
+
+    def step(self, direction: int) -> date:
+        if self.view == "month":
+            month = self.day.month - 1 + direction
+            return date(self.day.year + month // 12, month % 12 + 1, 1)
+        weeks = self.view == "week" or (self.view == "agenda" and self.span == "week")
+        return self.day + timedelta(days=direction * (7 if weeks else 1))
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None  # a mistyped date shows today rather than an error
+
+
+def _integer(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _setting(view: str):
+    """The view's state, with the chosen location and its providers (a provider sees only their own)."""
+    state = State.from_query(view)
+    place = calendars.setting(db.session, location_id=state.location_id, provider_user_id=own_calendar_only())
+    today = clock.now().astimezone(place.zone).date()
+    state = replace(state, day=state.day or today, location_id=place.location.id if place.location else None)
+    if state.provider_id is not None and place.member(state.provider_id) is None:
+        state = replace(state, provider_id=None)  # not a provider of this practice whom the member may see
+    return state, place, today
+
+
+def _page(template: str, state: State, place, today: date, **context):
+    return render(template, "calendar", state=state, place=place, today=today, **context)
+
+
+@bp.get("/calendar")
+def calendar():
+    state, place, today = _setting("day")
+    grid = members = exceptions = None
+    if place.location is not None:
+        grid, members, exceptions = calendars.day_grid(
+            db.session, place, state.day, show_all=state.show_all, provider_id=state.provider_id, now=clock.now())
+    return _page("dashboard/calendar/day.html", state, place, today, grid=grid, members=members, exceptions=exceptions)
+
+
+@bp.get("/calendar/week")
+def calendar_week():
+    state, place, today = _setting("week")
+    monday = week_of(state.day)[0]
+    state = replace(state, day=monday)
+    here = [m for m in place.members if m.works_here]
+    member = place.member(state.provider_id) or (here[0] if here else None)
+    grid = exceptions = None
+    if place.location is not None and member is not None:
+        state = replace(state, provider_id=member.id)
+        grid, exceptions = calendars.week_grid(db.session, place, member, monday, now=clock.now())
+    return _page("dashboard/calendar/week.html", state, place, today, grid=grid, member=member, exceptions=exceptions,
+                 last=monday + timedelta(days=6))
+
+
+@bp.get("/calendar/month")
+def calendar_month():
+    state, place, today = _setting("month")
+    state = replace(state, day=state.day.replace(day=1))
+    weeks = calendars.month_weeks(state.day)
+    counts = {}
+    if place.location is not None:
+        ids = [state.provider_id] if state.provider_id else [m.id for m in place.members]
+        counts = calendars.month_counts(db.session, place, ids, weeks[0][0], weeks[-1][-1])
+    return _page("dashboard/calendar/month.html", state, place, today, weeks=weeks, counts=counts)
+
+
+@bp.get("/calendar/agenda")
+def calendar_agenda():
+    state, place, today = _setting("agenda")
+    first = week_of(state.day)[0] if state.span == "week" else state.day
+    state = replace(state, day=first)
+    last = first + timedelta(days=6 if state.span == "week" else 0)
+    items = []
+    if place.location is not None:
+        ids = [state.provider_id] if state.provider_id else [m.id for m in place.members]
+        items = calendars.agenda(db.session, place, ids, first, last)
+    return _page("dashboard/calendar/agenda.html", state, place, today, appointments=items, last=last)
