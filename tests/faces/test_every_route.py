@@ -61,6 +61,10 @@ BUDGETS = {
     "dashboard.provider": 5,
     "dashboard.team": 5,  # the members, the providers not yet linked to one, the pending invitations
     "dashboard.reminder_settings": 2,
+    # The tenant, the user; the provider, the location, then the services offered there (one statement).
+    # A no-JavaScript search (?q=) adds its one statement.
+    "dashboard.new_appointment": 5,
+    "dashboard.customer_search": 3,  # the tenant, the user, then the customers matching in one statement
 }
 
 STAFF_BLUEPRINTS = ("dashboard", "backoffice")

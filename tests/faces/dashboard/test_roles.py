@@ -15,6 +15,7 @@ SET_UP = ("owner", "admin")
 DAILY_WORK = {
     "dashboard.agenda", "dashboard.appointment", "dashboard.approve_appointment", "dashboard.cancel_appointment",
     "dashboard.customer", "dashboard.provider", "dashboard.retry_notification",
+    "dashboard.new_appointment", "dashboard.walk_in", "dashboard.customer_search",
 }
 # A provider's own hours, when the practice lets providers keep them (tests/faces/dashboard/test_hours.py):
 # here the practice does not, so they are the set-up's alone.
