@@ -16,7 +16,7 @@ from app.core.errors import DomainError
 from app.modules.appointments import staff_booking
 from app.modules.catalogue.models import Location, Provider
 from app.modules.customers.contacts import ContactError, normalise_email, normalise_phone, region_for_timezone
-from app.modules.customers.directory import Contact, appointment_history, find_or_create_customer
+from app.modules.customers.directory import Contact, appointment_history
 from app.modules.customers.models import Customer
 from app.modules.customers.search import search_customers
 from app.web.fields import WholeNumberField
@@ -168,8 +168,7 @@ def _customer(form) -> Customer:
             abort(404)
         return customer
     contact = Contact(name=form.name.data.strip(), email=form.email.data, phone=form.phone.data or None)
-    customer, _ = find_or_create_customer(db.session, contact, tenant_id=current_tenant.id)
-    return customer
+    return staff_booking.customer_for(db.session, current_tenant, contact, actor=current_user)
 
 
 def _book(form, provider, location, services, book, starts_at):

@@ -22,6 +22,8 @@ from app.modules.appointments.booking import by_idempotency_key
 from app.modules.appointments.models import ACTIVE_STATUSES, Appointment, AppointmentParticipant
 from app.modules.availability.engine import resolve
 from app.modules.catalogue.models import Provider, ProviderLocation, ProviderService, Service
+from app.modules.customers.directory import Contact, find_or_create_customer
+from app.modules.customers.models import Customer
 
 
 class StaffBookingError(DomainError):
@@ -56,6 +58,14 @@ def describe_conflict(appointment: Appointment | None) -> str:
             f"{wall_time(appointment.ends_at, zone, '%H:%M %Z')}")
     return (f"{appointment.provider.name} already has {appointment.service.name} with {names} "
             f"at {when} ({appointment.status.replace('_', ' ')}): the times would overlap.")
+
+
+def customer_for(session: Session, tenant, contact: Contact, *, actor) -> Customer:
+    """The practice's customer with the contact's email, or a new one made from it (audited)."""
+    customer, created = find_or_create_customer(session, contact, tenant_id=tenant.id)
+    if created:
+        audit.record(session, "customer.created", customer, actor=actor, source="staff")
+    return customer
 
 
 def offered_services(session: Session, provider: Provider, location) -> list[Service]:

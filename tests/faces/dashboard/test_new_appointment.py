@@ -60,6 +60,8 @@ def test_book_a_new_customer_into_an_empty_slot(clinic, visitor):
     assert (confirmation.recipient, confirmation.status) == ("ada@example.com", "queued")
     (event,) = scalars(clinic.tenant, select(AuditEvent).where(AuditEvent.action == "appointment.booked_by_staff"))
     assert event.entity_id == made.id and event.details["customer_id"] == customer.id
+    created = scalars(clinic.tenant, select(AuditEvent.entity_id).where(AuditEvent.action == "customer.created"))
+    assert created == [customer.id]
     assert "Ada Lovelace" in text(html(desk.get(f"/dashboard/appointments/{made.id}")))
 
 
