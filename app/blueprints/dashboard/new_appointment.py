@@ -13,6 +13,7 @@ from app.blueprints.dashboard.access import own_calendar_only
 from app.core import clock
 from app.core.database import db
 from app.core.errors import DomainError
+from app.core.tenancy import scoped_get
 from app.modules.appointments import staff_booking
 from app.modules.catalogue.models import Location, Provider
 from app.modules.customers.contacts import ContactError, normalise_email, normalise_phone, region_for_timezone
@@ -21,7 +22,7 @@ from app.modules.customers.models import Customer
 from app.modules.customers.search import search_customers
 from app.web.fields import WholeNumberField
 from app.web.forms import show_error
-from app.web.loading import get_or_404
+from app.web.loading import MAX_ID, get_or_404, load_or_404
 from app.web.rendering import is_htmx, render, see_other, sent_by_htmx
 from app.web.sites import current_tenant
 
@@ -110,7 +111,20 @@ def _page(form, provider, location, starts_at, services, *, status=200, found=No
 
 
 def _chosen_customer(form) -> Customer | None:
-    return db.session.get(Customer, form.customer_id.data) if form.customer_id.data else None
+    """The customer the form picked, shown again as picked, if it is one the member may pick."""
+    customer_id = form.customer_id.data
+    return _pickable(customer_id) if customer_id and 0 < customer_id <= MAX_ID else None
+
+
+def _pickable(customer_id: int) -> Customer | None:
+    """The practice's active customer, if the member may pick it (a provider: one they have seen)."""
+    customer = scoped_get(db.session, Customer, customer_id)
+    if customer is None or not customer.active:
+        return None
+    own = own_calendar_only()
+    if own is not None and not appointment_history(db.session, customer, provider_user_id=own):
+        return None
+    return customer
 
 
 @bp.route("/appointments/new", methods=["GET", "POST"])
@@ -131,10 +145,10 @@ def new_appointment():
 
     form = _form(provider, location, services)
     starts_at = parse_instant(form.start.data)
+    valid = form.validate_on_submit()
     if starts_at is None:
-        form.start.errors = ["Choose the time again from the calendar."]
-        form.form_errors.append("Choose the time again from the calendar.")
-    if form.validate_on_submit() and starts_at is not None:
+        form.form_errors.append("That time could not be read: choose it again from the calendar.")
+    elif valid:
         return _book(form, provider, location, services, lambda customer, service: staff_booking.book_by_staff(
             db.session, current_tenant, service=service, provider=provider, location=location, starts_at=starts_at,
             customer=customer, seats=form.seats.data or 1, note=form.note.data or "", notify=form.notify.data,
@@ -162,11 +176,7 @@ def walk_in():
 def _customer(form) -> Customer:
     """The customer picked from the search (a provider may pick only those they have seen), or the new one."""
     if form.customer_id.data:
-        customer = get_or_404(Customer, form.customer_id.data, active_only=True)
-        own = own_calendar_only()
-        if own is not None and not appointment_history(db.session, customer, provider_user_id=own):
-            abort(404)
-        return customer
+        return load_or_404(lambda: _pickable(form.customer_id.data), form.customer_id.data)
     contact = Contact(name=form.name.data.strip(), email=form.email.data, phone=form.phone.data or None)
     return staff_booking.customer_for(db.session, current_tenant, contact, actor=current_user)
 

@@ -176,6 +176,9 @@ def test_book_a_customer_found_by_the_search(clinic, visitor):
     desk = signed_in(visitor, clinic, "staff")
     start = clinic.at(clinic.day(3), "10:00")
     form = filled(desk, clinic, start, customer_id=grace.id, name="", email="", phone="")
+    refused = desk.post("/dashboard/appointments/new", form | {"start": key(clinic.at(clinic.day(3), "20:00"))})
+    assert refused.status_code == 422  # outside hours: Grace stays picked
+    assert f'name="customer_id" value="{grace.id}" form="new-appointment-form" checked' in html(refused)
     assert desk.post("/dashboard/appointments/new", form).status_code == 303
     (participant,) = scalars(clinic.tenant, select(AppointmentParticipant))
     assert participant.customer_id == grace.id
@@ -255,8 +258,10 @@ def test_a_provider_books_only_on_their_own_calendar(clinic, visitor):
                                                              "location_id": clinic.brooklyn.id}).status_code == 404
     assert appointments(clinic) == []
     assert chloe.post("/dashboard/appointments/new", form).status_code == 303
-    # The search shows a provider only the customers they have seen.
-    factories.customer(clinic.tenant, name="Stranger Danger", email="stranger@example.com")
+    # The search shows a provider only the customers they have seen, and they may pick no other.
+    stranger = factories.customer(clinic.tenant, name="Stranger Danger", email="stranger@example.com")
+    later = form | {"start": key(clinic.at(clinic.day(4), "10:00")), "idempotency_key": "another-key-of-16+"}
+    assert chloe.post("/dashboard/appointments/new", later | {"customer_id": stranger.id}).status_code == 404
     assert "Stranger" not in html(chloe.get("/dashboard/customers/search?q=stranger", htmx=True))
     assert "Ada Lovelace" in html(chloe.get("/dashboard/customers/search?q=ada", htmx=True))
 
