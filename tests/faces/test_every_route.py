@@ -69,6 +69,10 @@ BUDGETS = {
     "dashboard.calendar_week": 6,
     "dashboard.calendar_month": 5,  # the month's appointment starts instead of the last two
     "dashboard.calendar_agenda": 5,  # the period's appointments with all the list shows
+    # The tenant, the user; the provider, the location, then the services offered there (one statement).
+    # A no-JavaScript search (?q=) adds its one statement.
+    "dashboard.new_appointment": 5,
+    "dashboard.customer_search": 3,  # the tenant, the user, then the customers matching in one statement
 }
 
 STAFF_BLUEPRINTS = ("dashboard", "backoffice")

@@ -16,6 +16,7 @@ from tests.support.practice import build_practice
 ACME = "acme.sloty.test"
 HTMX_SRC = re.compile(r'<script src="/static/vendor/(htmx-2\.0\.\d+\.min\.js)" defer></script>')
 SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
+SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.I)
 
 
 @pytest.fixture
@@ -144,7 +145,8 @@ def test_no_page_has_inline_script_handlers_or_styles(acme, visitor, owner, supe
     page = html(response)
     assert response.status_code == (404 if name == "not found" else 200)
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
-    assert SCRIPT.findall(page) == [""], "only the htmx script tag, with no inline code"
+    assert SCRIPT.findall(page) and set(SCRIPT.findall(page)) == {""}, "only script files (htmx, ours), no inline code"
+    assert all('src="/static/' in tag for tag in SCRIPT_TAG.findall(page)), "scripts only from our own static files"
     assert not re.search(r"<[^>]+\son[a-z]+\s*=", page, re.I), "no inline event handlers"
     assert not re.search(r"<[^>]+\sstyle\s*=", page, re.I), "no style attributes (style-src 'self')"
     assert "javascript:" not in page

@@ -63,6 +63,9 @@ TENANT_ONLY_AUTH = frozenset({"auth.request_password_reset", "auth.reset_passwor
 # Query strings a page needs to render rather than send the visitor back a step.
 QUERIES = {
     "booking.details": lambda p: {"location": p["location"].id, "provider": p["provider"].id, "start": a_free_slot(p)},
+    "dashboard.new_appointment": lambda p: {"provider_id": p["provider"].id, "location_id": p["location"].id,
+                                            "start": a_free_slot(p)},
+    "dashboard.customer_search": lambda p: {"q": p["customer"].name[:4]},
 }
 ARGUMENT = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 

@@ -17,6 +17,7 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     hours,
     intake,
     locations,
+    new_appointment,
     providers,
     services,
     settings,
