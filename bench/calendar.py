@@ -155,7 +155,7 @@ def main(argv=None) -> None:
 
 def report(by_size: dict[int, dict]) -> None:
     print("\n" + "\n".join(seeding.machine()))
-    print(f"\n| appointments | page | statements | p50 ms | p95 ms | blocks | requests |\n|---|---|---|---|---|---|---|")
+    print("\n| appointments | page | statements | p50 ms | p95 ms | blocks | requests |\n|---|---|---|---|---|---|---|")
     for size, results in by_size.items():
         for name, r in results.items():
             print(f"| {size:,} | {name} | {r['statements']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['blocks']} | {r['samples']} |")

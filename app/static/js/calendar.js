@@ -1,4 +1,5 @@
-// The calendar's drag and drop: drop an appointment block on a cell to move it there. A small layer
+// The calendar's drag and drop: drop an appointment block on a cell to move it there; and an empty
+// cell, clicked or entered, opens the new-appointment form in a dialog rather than as a page. A small layer
 // over links and forms: without it every block still opens its page, whose "change time" form does
 // the same (WCAG 2.2 SC 2.5.7). Posts through htmx; a 409's answer is shown above the grid, and the
 // grid reloads itself on the server's "calendar-changed" event (hx-trigger on #calendar).
@@ -64,5 +65,12 @@
         csrf_token: csrfToken()
       }
     });
+  });
+
+  document.addEventListener("click", function (event) {
+    var cell = event.target.closest && event.target.closest("a.cell[href]");
+    if (!cell || !window.htmx || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    htmx.ajax("GET", cell.getAttribute("href"), { source: cell, target: "body", swap: "beforeend" });
   });
 })();

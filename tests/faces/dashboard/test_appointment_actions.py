@@ -9,7 +9,7 @@ from app.modules.notifications.models import Notification
 from tests.support import factories
 from tests.support.clients import signed_in
 from tests.support.database import changed_tables, rows, snapshot
-from tests.support.pages import form_fields, html, text
+from tests.support.pages import html, text
 
 
 @pytest.fixture
