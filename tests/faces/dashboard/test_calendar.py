@@ -146,8 +146,8 @@ def test_every_empty_cell_links_to_the_create_page_with_its_provider_location_an
 
 def test_an_appointment_is_a_block_with_customer_service_and_status_as_text_and_what_a_move_needs(clinic, visitor):
     booked = appointment(clinic, clinic.chloe, at(TODAY, "11:00", "Europe/London"), name="Grace Hopper")
-    pending = appointment(clinic, clinic.chloe, at(TODAY, "14:00", "Europe/London"), service=clinic.physio,
-                          status="pending", name="Alan Turing")
+    appointment(clinic, clinic.chloe, at(TODAY, "14:00", "Europe/London"), service=clinic.physio,
+                status="pending", name="Alan Turing")
     appointment(clinic, clinic.chloe, at(TODAY, "15:00", "Europe/London"), status="cancelled", name="Gone Away")
     desk = signed_in(visitor, clinic, "staff")
     grid = Grid(html(desk.get(day_path(TODAY, clinic.london))))
