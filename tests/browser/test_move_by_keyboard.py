@@ -54,6 +54,7 @@ def test_the_change_time_form_moves_the_appointment(clinic, moving, live_server,
         browser.get_by_role("button", name="Move appointment").click()
     expect(browser.get_by_text("Appointment moved.")).to_be_visible()
     expect(browser.get_by_text(re.compile(r"14:15–14:45"))).to_be_visible()
+    db.session.rollback()  # end the test's own snapshot: read what the server committed
     (moved,) = rows(clinic.tenant, Appointment)
     assert moved.starts_at == clinic.at(clinic.day(3), "14:15") and moved.version == 2
     assert [n.kind for n in rows(clinic.tenant, Notification, Notification.kind != "reminder")] == ["rescheduled"]
