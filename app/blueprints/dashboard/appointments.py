@@ -151,7 +151,11 @@ def move_appointment(appointment_id: int):
                 return response
             flash("Appointment moved." + (" The customer has been told." if form.notify.data else ""), "success")
             return see_other(url_for("dashboard.appointment", appointment_id=item.id))
-    return _appointment_page(item, move_form=form, status=status, block="move_form")
+    response = _appointment_page(item, move_form=form, status=status, block="move_form")
+    if status == 409 and sent_by_htmx():
+        # A move refused from a stale calendar: the calendar reloads, fresh, beside the answer.
+        response.headers["HX-Trigger"] = CALENDAR_CHANGED
+    return response
 
 
 def _may_move_to(provider: Provider) -> bool:

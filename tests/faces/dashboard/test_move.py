@@ -239,3 +239,5 @@ def test_a_cancelled_appointment_cannot_be_moved(clinic, desk, htmx):
     assert response.status_code == 409
     assert "A cancelled appointment cannot be moved." in text(html(response))
     assert rows(clinic.tenant, Appointment)[0].starts_at == clinic.at(clinic.day(3), "10:00")
+    # From the calendar (htmx), the refusal also has the calendar reload itself as it now is.
+    assert response.headers.get("HX-Trigger") == ("calendar-changed" if htmx else None)
