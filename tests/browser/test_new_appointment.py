@@ -46,6 +46,17 @@ def new_path(clinic, start) -> str:
         {"provider_id": clinic.chloe.id, "location_id": clinic.london.id, "start": key(start)})
 
 
+def add_dialog_link(page, path: str, text: str) -> None:
+    """A link that fetches the form into the page with htmx, as the calendar's cells do."""
+    page.evaluate("""([path, text]) => {
+        const link = document.createElement("a");
+        link.href = path; link.textContent = text;
+        link.setAttribute("hx-get", path); link.setAttribute("hx-target", "body"); link.setAttribute("hx-swap", "beforeend");
+        document.querySelector("main").append(link);
+        htmx.process(link);
+    }""", [path, text])
+
+
 def test_without_javascript_the_form_is_a_page_that_books(app, desk, live_server, page_without_js):
     clinic, page = desk["clinic"], page_without_js
     start = clinic.at(clinic.day(3), "10:00")
@@ -71,13 +82,7 @@ def test_with_javascript_the_form_opens_in_a_dialog(app, desk, live_server, page
     start = clinic.at(clinic.day(3), "11:00")
     sign_in(page, live_server, clinic, desk["staff"])
     # A calendar cell's link, as the calendar views make them: htmx fetches the dialog into the page.
-    page.evaluate("""path => {
-        const link = document.createElement("a");
-        link.href = path; link.textContent = "New appointment at 11:00";
-        link.setAttribute("hx-get", path); link.setAttribute("hx-target", "body"); link.setAttribute("hx-swap", "beforeend");
-        document.querySelector("main").append(link);
-        htmx.process(link);
-    }""", new_path(clinic, start))
+    add_dialog_link(page, new_path(clinic, start), "New appointment at 11:00")
     page.get_by_role("link", name="New appointment at 11:00").click()
     dialog = page.get_by_role("dialog", name="New appointment")
     expect(dialog).to_be_visible()
@@ -105,13 +110,7 @@ def test_with_javascript_the_form_opens_in_a_dialog(app, desk, live_server, page
 def test_a_new_customer_is_created_inline_in_the_dialog(app, desk, live_server, page):
     clinic = desk["clinic"]
     sign_in(page, live_server, clinic, desk["staff"])
-    page.evaluate("""path => {
-        const link = document.createElement("a");
-        link.href = path; link.textContent = "New appointment";
-        link.setAttribute("hx-get", path); link.setAttribute("hx-target", "body"); link.setAttribute("hx-swap", "beforeend");
-        document.querySelector("main").append(link);
-        htmx.process(link);
-    }""", new_path(clinic, clinic.at(clinic.day(3), "14:00")))
+    add_dialog_link(page, new_path(clinic, clinic.at(clinic.day(3), "14:00")), "New appointment")
     page.get_by_role("link", name="New appointment").click()
     dialog = page.get_by_role("dialog", name="New appointment")
     dialog.get_by_label("Name", exact=True).fill("Ada Lovelace")
