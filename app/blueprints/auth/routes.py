@@ -114,14 +114,22 @@ def request_password_reset():
     return render("auth/password_reset.html", "reset_request", status=status, form=form, sent=None)
 
 
+def _reset_link_dead():
+    return render("auth/password_reset.html", status=404, form=PasswordResetRequestForm(), sent=None,
+                  problem=RESET_LINK_DEAD)
+
+
+def _invitation_dead():
+    return render("auth/invitation.html", status=410, invitation=None, problem=INVITATION_DEAD)
+
+
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Opening the link only shows the form: mail scanners that fetch links must not spend it."""
     _tenant_only()
     now = clock.now()
     if password_reset.account_for(db.session, token, now=now) is None:
-        return render("auth/password_reset.html", status=404, form=PasswordResetRequestForm(), sent=None,
-                      problem=RESET_LINK_DEAD)
+        return _reset_link_dead()
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -130,8 +138,7 @@ def reset_password(token: str):
             show_error(form, error)
         else:
             if user is None:  # spent by another request a moment ago
-                return render("auth/password_reset.html", status=404, form=PasswordResetRequestForm(), sent=None,
-                              problem=RESET_LINK_DEAD)
+                return _reset_link_dead()
             _sign_in(user, via="password_reset")
             return see_other(_home())
     status = 422 if request.method == "POST" else 200
@@ -145,7 +152,7 @@ def invitation(token: str):
     now = clock.now()
     invited = team.invitation_for(db.session, token, now=now)
     if invited is None:
-        return render("auth/invitation.html", status=410, invitation=None, problem=INVITATION_DEAD)
+        return _invitation_dead()
     form = AcceptInvitationForm(data={"name": invited.name} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
@@ -155,7 +162,7 @@ def invitation(token: str):
             show_error(form, error)
         else:
             if user is None:  # accepted by another request a moment ago
-                return render("auth/invitation.html", status=410, invitation=None, problem=INVITATION_DEAD)
+                return _invitation_dead()
             _sign_in(user, via="invitation")
             return see_other(url_for("dashboard.agenda"))
     status = 422 if request.method == "POST" else 200
