@@ -48,6 +48,7 @@ def new_path(clinic, start) -> str:
 
 def add_dialog_link(page, path: str, text: str) -> None:
     """A link that fetches the form into the page with htmx, as the calendar's cells do."""
+    page.wait_for_function("() => window.htmx")  # htmx is a deferred script: wait until it has run
     page.evaluate("""([path, text]) => {
         const link = document.createElement("a");
         link.href = path; link.textContent = text;
