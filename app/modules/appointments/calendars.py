@@ -264,6 +264,7 @@ class Block:
     span: int
     seats_taken: int
     elsewhere: bool  # at another location than the one shown
+    continued: bool = False  # the part after midnight of one that began the day before
 
     @property
     def duration(self) -> int:
@@ -283,10 +284,9 @@ class Cell:
     location_id: int
 
     @property
-    def href(self) -> str:
-        """The create page for this provider, location and start (the contract with the create form)."""
-        return (f"/dashboard/appointments/new?provider_id={self.provider_id}&location_id={self.location_id}"
-                f"&start={self.instant:%Y-%m-%dT%H:%MZ}")
+    def start(self) -> str:
+        """The UTC start the create page takes (the web layer builds the rest of the link, once a column)."""
+        return f"{self.instant:%Y-%m-%dT%H:%MZ}"
 
     @property
     def label(self) -> str:
@@ -311,6 +311,14 @@ class Column:
     provider_id: int
     day: date
     note: str = ""  # closed, time off…
+    cells: list = field(default_factory=list)  # its cells and blocks, drawn inside its own element
+    blocks: list = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The column's element id: the same provider and day keep it across renders, so a move can
+        swap just the columns it changed."""
+        return f"col-{self.provider_id}-{self.day.isoformat()}"
 
 
 @dataclass
@@ -361,8 +369,10 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
         first_row, last_row = touched[0].index, touched[-1].index
         covered.update((column.index, n) for n in range(first_row, last_row + 1))
         seats = sum(taken for _, taken in appointment.attendees)
-        blocks.append(Block(appointment, column.index, first_row, last_row - first_row + 1, seats,
-                            appointment.location_id != location_id))
+        block = Block(appointment, column.index, first_row, last_row - first_row + 1, seats,
+                      appointment.location_id != location_id)
+        blocks.append(block)
+        column.blocks.append(block)
 
     cells = []
     for column in columns:
@@ -389,8 +399,10 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
                 state = "working"
             else:
                 state = "off"
-            cells.append(Cell(column.index, row, instant, state, column.provider_id, column.day, zone, column.title,
-                              location_id))
+            cell = Cell(column.index, row, instant, state, column.provider_id, column.day, zone, column.title,
+                        location_id)
+            cells.append(cell)
+            column.cells.append(cell)
 
     grid = Grid(zone, columns, rows, cells, blocks)
     for column in columns:

@@ -29,14 +29,18 @@ class Grid(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.heads, self.times, self.cells, self.blocks, self.now = [], [], [], [], []
         self._open: list = []
+        self._column = None
         self.feed(markup)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         classes = (attrs.get("class") or "").split()
+        if "cal-col" in classes:
+            self._column = attrs.get("id", "times")
         kind = next((k for k in ("cal-head", "cal-time", "cell", "block", "now") if k in classes), None)
         if kind:
-            item = {"tag": tag, "classes": classes, "text": "", **attrs}
+            # The column an item is drawn in (the id of the column element around it), told as a class.
+            item = {"tag": tag, "classes": classes + [self._column], "text": "", **attrs}
             {"cal-head": self.heads, "cal-time": self.times, "cell": self.cells, "block": self.blocks,
              "now": self.now}[kind].append(item)
             self._open.append((tag, item))
@@ -60,7 +64,7 @@ class Grid(HTMLParser):
 
     def column_of(self, name: str) -> str:
         [head] = [h for h in self.heads if h["text"].strip().startswith(name)]
-        return next(c for c in head["classes"] if c.startswith("c-"))
+        return head["classes"][-1]
 
     def row_of(self, label: str) -> str:
         [row] = [t for t in self.times if t["text"].strip() == label]
@@ -213,7 +217,7 @@ def test_the_now_line_sits_in_the_row_of_the_current_time(clinic, visitor):
     desk = signed_in(visitor, clinic, "staff")
     grid = Grid(html(desk.get(day_path(TODAY, clinic.london))))
     [now] = grid.now
-    assert {grid.row_of("09:30"), "across", "now-0"} <= set(now["classes"])
+    assert {grid.row_of("09:30"), grid.column_of("Chloe"), "now-0"} <= set(now["classes"])
     assert Grid(html(desk.get(day_path(TODAY + timedelta(days=1), clinic.london)))).now == []
 
 
@@ -382,8 +386,8 @@ def test_a_provider_sees_only_their_own_calendar(clinic, visitor):
     desk = signed_in(visitor, clinic, "staff")
     everyone = Grid(html(desk.get(day_path(TODAY, clinic.london))))
     assert everyone.head_names() == ["Ben Okafor", "Chloe Martin"]
-    assert [b["href"] for b in everyone.blocks] == [f"/dashboard/appointments/{chloes.id}",
-                                                    f"/dashboard/appointments/{bens.id}"]
+    assert [b["href"] for b in everyone.blocks] == [f"/dashboard/appointments/{bens.id}",  # column by column
+                                                    f"/dashboard/appointments/{chloes.id}"]
 
 
 # Filters, pushed URLs and htmx
@@ -474,3 +478,55 @@ def test_a_view_runs_the_same_few_statements_whatever_the_appointments(clinic, v
         assert len(Grid(page).blocks) == 1 + 8
     else:
         assert "96 appointments" in text(page) and "12 appointments" in text(page)
+
+
+# A move made on the grid (drag and drop) answers with the columns it changed
+
+
+def _move_on_the_grid(clinic, desk, item, calendar_url: str, **changes):
+    fields = {"starts_on": TODAY.isoformat(), "starts_at": "11:00", "provider_id": clinic.ben.id,
+              "duration_minutes": 30, "version": item.version, "notify": "y", "calendar": calendar_url} | changes
+    return desk.post(f"/dashboard/appointments/{item.id}/move", fields, htmx=True)
+
+
+def test_a_move_on_the_day_answers_with_its_two_provider_columns_out_of_band(clinic, visitor):
+    with tenant_context(clinic.tenant):
+        add(*working(clinic.tenant, clinic.ben, clinic.london))
+        db.session.commit()
+    item = appointment(clinic, clinic.chloe, at(TODAY, "10:00", "Europe/London"), name="Ada Lovelace")
+    desk = signed_in(visitor, clinic, "staff")
+    page = Grid(html(desk.get(day_path(TODAY, clinic.london))))
+    ten, eleven = page.row_of("10:00"), page.row_of("11:00")
+
+    response = _move_on_the_grid(clinic, desk, item, day_path(TODAY, clinic.london))
+    assert response.status_code == 200 and "HX-Trigger" not in response.headers
+    body = html(response)
+    assert "Moved to Wed 12 Mar 11:00 with Ben Okafor." in text(body)
+    answer = Grid(body)
+    columns = re.findall(r'<div class="cal-col[^"]*" id="([^"]+)" hx-swap-oob="true">', body)
+    assert sorted(columns) == sorted([page.column_of("Ben"), page.column_of("Chloe")])
+    assert answer.head_names() == ["Ben Okafor", "Chloe Martin"] and answer.times == []  # the columns only
+    [block] = answer.blocks
+    assert "Ada Lovelace" in block["text"] and "11:00–11:30" in block["text"]
+    assert {eleven, page.column_of("Ben"), "s-2"} <= set(block["classes"]) and block["data-version"] == "2"
+    # Chloe's 10:00 is free again: an empty cell to book.
+    assert answer.cell(page.column_of("Chloe"), ten)["href"].endswith("&start=2031-03-12T10:00Z")
+
+
+def test_a_move_on_the_week_answers_with_its_two_day_columns_and_a_reshaped_grid_reloads(clinic, visitor):
+    item = appointment(clinic, clinic.chloe, at(TODAY, "10:00", "Europe/London"), name="Ada Lovelace")
+    desk = signed_in(visitor, clinic, "staff")
+    week = f"/dashboard/calendar/week?date={TODAY}&location_id={clinic.london.id}&provider_id={clinic.chloe.id}"
+    page = Grid(html(desk.get(week)))
+    friday = TODAY + timedelta(days=2)
+
+    response = _move_on_the_grid(clinic, desk, item, week, starts_on=friday.isoformat(), provider_id=clinic.chloe.id)
+    answer = Grid(html(response))
+    assert answer.head_names() == ["Wed 12 Mar", "Fri 14 Mar"]
+    [block] = answer.blocks
+    assert {page.row_of("11:00"), page.column_of("Fri")} <= set(block["classes"])
+
+    # A move outside the rows drawn changes the grid's shape: the whole view reloads instead.
+    late = _move_on_the_grid(clinic, desk, item, week, starts_at="20:00", provider_id=clinic.chloe.id,
+                             version=2, starts_on=friday.isoformat())
+    assert late.status_code == 204 and late.headers["HX-Trigger"] == "calendar-changed"
