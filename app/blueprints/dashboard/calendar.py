@@ -29,12 +29,14 @@ class State:
     provider_id: int | None
     show_all: bool = False
     span: str = "day"  # the agenda's: a day or a week
+    everywhere: bool = False  # the agenda's: every location's appointments, each in its own time zone
 
     @classmethod
     def from_query(cls, view: str, args=None) -> "State":
         args = request.args if args is None else args
         return cls(view, _date(args.get("date")), _integer(args.get("location_id")), _integer(args.get("provider_id")),
-                   args.get("all") == "1", "week" if args.get("span") == "week" else "day")
+                   args.get("all") == "1", "week" if args.get("span") == "week" else "day",
+                   view == "agenda" and args.get("location_id") == "all")
 
     @property
     def path(self) -> str:
@@ -42,7 +44,9 @@ class State:
 
     def url(self, **changes) -> str:
         state = replace(self, **changes)
-        query = {"date": state.day.isoformat() if state.day else None, "location_id": state.location_id,
+        everywhere = state.everywhere and state.view == "agenda"
+        query = {"date": state.day.isoformat() if state.day else None,
+                 "location_id": "all" if everywhere else state.location_id,
                  "provider_id": state.provider_id, "all": "1" if state.show_all and state.view == "day" else None,
                  "span": state.span if state.view == "agenda" else None}
         query = {name: value for name, value in query.items() if value is not None}
@@ -157,14 +161,25 @@ def calendar_month():
     return _page("dashboard/calendar/month.html", state, place, today, weeks=weeks, counts=counts)
 
 
-@bp.get("/calendar/agenda")
-def calendar_agenda():
-    state, place, today = _setting("agenda")
+def agenda_of(state: State, place) -> dict:
+    """The agenda's list for the state's day or week: at the chosen location, or everywhere."""
     first = week_of(state.day)[0] if state.span == "week" else state.day
     state = replace(state, day=first)
     last = first + timedelta(days=6 if state.span == "week" else 0)
     items = []
     if place.location is not None:
         ids = [state.provider_id] if state.provider_id else [m.id for m in place.members]
-        items = calendars.agenda(db.session, place, ids, first, last)
-    return _page("dashboard/calendar/agenda.html", state, place, today, appointments=items, last=last)
+        items = calendars.agenda(db.session, place, ids, first, last, everywhere=state.everywhere)
+    return {"state": state, "appointments": items, "last": last}
+
+
+@bp.get("/calendar/agenda")
+def calendar_agenda():
+    state, place, today = _setting("agenda")
+    return render("dashboard/calendar/agenda.html", "calendar", place=place, today=today, **agenda_of(state, place))
+
+
+def todays_agenda():
+    """Today's agenda, everywhere: the dashboard's front page (see agenda.py)."""
+    state, place, today = _setting("agenda", MultiDict({"location_id": "all"}))
+    return place, today, agenda_of(state, place)

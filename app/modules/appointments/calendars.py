@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from app.core.records import UTCDateTime
 from app.core.zones import is_ambiguous, wall_time
@@ -15,27 +15,6 @@ from app.modules.availability.engine import ProviderCalendar, local_day_bounds, 
 from app.modules.catalogue.models import Location, LocationClosure, Provider, ProviderLocation, Service
 from app.modules.customers.models import Customer
 from app.modules.schedules.models import ScheduleOverride, TimeOff, WorkingHours
-
-
-def day_agenda(
-    session: Session, starts: datetime, ends: datetime, *, provider_user_id: int | None = None,
-) -> list[Appointment]:
-    """Appointments starting in [starts, ends), with everything the agenda shows, in one round of queries."""
-    query = (
-        select(Appointment)
-        .where(Appointment.starts_at >= starts, Appointment.starts_at < ends)
-        .options(
-            joinedload(Appointment.provider),
-            joinedload(Appointment.service),
-            joinedload(Appointment.location),
-            selectinload(Appointment.participants).joinedload(AppointmentParticipant.customer),
-        )
-        .order_by(Appointment.starts_at, Appointment.id)
-    )
-    if provider_user_id is not None:
-        query = query.join(Provider, Provider.id == Appointment.provider_id).where(Provider.user_id == provider_user_id)
-    return list(session.scalars(query).unique())
-
 
 # The calendar grid: day (providers as columns), week (days as columns), month (counts per day).
 #
@@ -339,12 +318,27 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
     (by column index), the appointments to place and the exceptions to shade."""
     spans = [span for column in columns for span in hours_minutes(hours[column.index])]
     mine = {(c.provider_id, c.day): c for c in columns}
+
+    def drawn_in(appointment: Booked):
+        """The columns an appointment is drawn in, with its first and last wall minute in each: its start's
+        day and, past midnight, its continuation on the days it runs into (from their midnight)."""
+        first_day = appointment.starts_at.astimezone(zone).date()
+        last_day = (appointment.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
+        day = first_day
+        while day <= last_day:
+            column = mine.get((appointment.provider_id, day))
+            if column is not None:
+                start = wall_minutes(appointment.starts_at, zone) if day == first_day else 0
+                ends_later = appointment.ends_at.astimezone(zone).date() > day  # past midnight, or at it
+                end = 24 * 60 if ends_later else wall_minutes(appointment.ends_at, zone)
+                yield column, day != first_day, (start, max(end, start + 1))
+            day += timedelta(days=1)
+
+    placed = []
     for appointment in appointments:
-        if (appointment.provider_id, appointment.starts_at.astimezone(zone).date()) in mine:
-            start = wall_minutes(appointment.starts_at, zone)
-            past_midnight = appointment.ends_at.astimezone(zone).date() > appointment.starts_at.astimezone(zone).date()
-            end = 24 * 60 if past_midnight else wall_minutes(appointment.ends_at, zone)
-            spans.append((start, max(end, start + 1)))
+        for column, continued, span in drawn_in(appointment):
+            placed.append((appointment, column, continued))
+            spans.append(span)
     first, last = minute_range(spans)
     per_column = {c.index: day_instants(c.day, first, last, zone) for c in columns}
 
@@ -358,10 +352,7 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
     by_key = {row.key: row for row in rows}
 
     blocks, covered = [], set()
-    for appointment in appointments:
-        column = mine.get((appointment.provider_id, appointment.starts_at.astimezone(zone).date()))
-        if column is None:
-            continue
+    for appointment, column, continued in placed:
         touched = [by_key[row_key(t, zone)] for t in per_column[column.index]
                    if t < appointment.ends_at and t + STEP > appointment.starts_at]
         if not touched:
@@ -370,7 +361,7 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
         covered.update((column.index, n) for n in range(first_row, last_row + 1))
         seats = sum(taken for _, taken in appointment.attendees)
         block = Block(appointment, column.index, first_row, last_row - first_row + 1, seats,
-                      appointment.location_id != location_id)
+                      appointment.location_id != location_id, continued)
         blocks.append(block)
         column.blocks.append(block)
 
@@ -480,15 +471,22 @@ def month_weeks(day: date) -> list[list[date]]:
     return weeks
 
 
-def agenda(session: Session, place: Setting, provider_ids: list[int], first_day: date, last_day: date) -> list[Appointment]:
-    """The agenda view's list: every appointment at the location in the days, cancelled ones too, one statement."""
+def agenda(session: Session, place: Setting, provider_ids: list[int], first_day: date, last_day: date, *,
+           everywhere: bool = False) -> list[Appointment]:
+    """The agenda view's list: every appointment at the location (or at every one) in the days, those
+    running past midnight into them too, cancelled ones too, one statement. The days are the shown
+    location's local days."""
     starts, ends = local_day_bounds(first_day, last_day, place.zone)
     query = (
         select(Appointment)
-        .where(Appointment.location_id == place.location.id, Appointment.provider_id.in_(provider_ids or [0]),
-               Appointment.starts_at >= starts, Appointment.starts_at < ends)
-        .options(joinedload(Appointment.provider), joinedload(Appointment.service),
+        .where(Appointment.provider_id.in_(provider_ids or [0]),
+               # Those running into the days from the evening before too (bounded below for the index).
+               Appointment.starts_at < ends, Appointment.ends_at > starts,
+               Appointment.starts_at >= starts - timedelta(days=1))
+        .options(joinedload(Appointment.provider), joinedload(Appointment.service), joinedload(Appointment.location),
                  joinedload(Appointment.participants).joinedload(AppointmentParticipant.customer))
         .order_by(Appointment.starts_at, Appointment.id)
     )
+    if not everywhere:
+        query = query.where(Appointment.location_id == place.location.id)
     return list(session.scalars(query).unique())

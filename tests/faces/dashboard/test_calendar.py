@@ -352,9 +352,27 @@ def test_the_agenda_lists_a_day_or_a_week_cancelled_ones_too(clinic, visitor):
     assert "Fri 14 Mar 15:00–15:30 GMT Alan Turing Dental check-up Chloe Martin Cancelled" in week
 
 
-def test_todays_agenda_links_to_the_calendar(clinic, visitor):
+def test_todays_agenda_is_the_calendars_agenda_of_today_at_every_location(clinic, visitor):
+    appointment(clinic, clinic.chloe, at(TODAY, "10:00", "Europe/London"), name="Grace Hopper")
+    appointment(clinic, clinic.ben, at(TODAY, "10:00", "America/New_York"), location=clinic.brooklyn,
+                name="Alan Turing")
+    appointment(clinic, clinic.chloe, at(TODAY, "15:00", "Europe/London"), status="cancelled", name="Gone Away")
+    appointment(clinic, clinic.chloe, at(TODAY + timedelta(days=1), "10:00", "Europe/London"), name="Tomorrow Person")
     page = html(signed_in(visitor, clinic, "staff").get("/dashboard/"))
-    assert 'href="/dashboard/calendar"' in page and 'href="/dashboard/calendar/agenda?span=week"' in page
+    shown = text(page)
+    assert "Today’s agenda Wednesday 12 March 2031 · every location" in shown
+    # Each in its own location's time zone, with where it is; cancelled ones too; today's only.
+    assert "Wed 12 Mar 10:00–10:30 GMT Grace Hopper Dental check-up Chloe Martin Harbour Street Confirmed" in shown
+    assert "Wed 12 Mar 10:00–10:30 EDT Alan Turing" in shown and "Brooklyn Studio" in shown
+    assert "Gone Away" in shown and "Cancelled" in shown and "Tomorrow Person" not in shown
+    # The calendar's toolbar: its views, today/previous/next of the agenda, and the location filter.
+    assert f'href="/dashboard/calendar?date=2031-03-12&amp;location_id={clinic.brooklyn.id}"' in page  # first by name
+    assert 'href="/dashboard/calendar/agenda?date=2031-03-13&amp;location_id=all&amp;span=day"' in page
+    assert '<option value="all" selected>Every location</option>' in page
+    # Its own URL shows the same list, by location or everywhere.
+    london = text(html(signed_in(visitor, clinic, "staff").get(
+        f"/dashboard/calendar/agenda?date=2031-03-12&location_id={clinic.london.id}")))
+    assert "Grace Hopper" in london and "Alan Turing" not in london
 
 
 # Who sees what
@@ -530,3 +548,32 @@ def test_a_move_on_the_week_answers_with_its_two_day_columns_and_a_reshaped_grid
     late = _move_on_the_grid(clinic, desk, item, week, starts_at="20:00", provider_id=clinic.chloe.id,
                              version=2, starts_on=friday.isoformat())
     assert late.status_code == 204 and late.headers["HX-Trigger"] == "calendar-changed"
+
+
+def test_an_appointment_past_midnight_continues_on_the_next_day_in_the_day_week_and_agenda(clinic, visitor):
+    late = appointment(clinic, clinic.chloe, at(TODAY, "23:30", "Europe/London"), service=clinic.physio,
+                       name="Night Owl")  # 50 minutes: until 00:20 on Thursday
+    desk = signed_in(visitor, clinic, "staff")
+    thursday = TODAY + timedelta(days=1)
+
+    wednesday = Grid(html(desk.get(day_path(TODAY, clinic.london))))
+    [first] = wednesday.blocks
+    assert wednesday.labels()[-1] == "23:45" and {wednesday.row_of("23:30"), "s-2"} <= set(first["classes"])
+    assert "continued" not in first["classes"]
+
+    next_day = Grid(html(desk.get(day_path(thursday, clinic.london))))
+    [rest] = next_day.blocks
+    assert next_day.labels()[0] == "00:00"  # the day's rows reach back to midnight to show it
+    assert {next_day.row_of("00:00"), next_day.column_of("Chloe"), "s-2", "continued"} <= set(rest["classes"])
+    assert re.sub(r"\s+", " ", rest["text"]).strip().startswith("from Wed 23:30–00:20 Night Owl")
+    assert rest["href"] == f"/dashboard/appointments/{late.id}"
+    assert not [c for c in next_day.cells if next_day.row_of("00:15") in c["classes"]]  # no free cell under it
+
+    week = Grid(html(desk.get(f"/dashboard/calendar/week?date={TODAY}&location_id={clinic.london.id}"
+                              f"&provider_id={clinic.chloe.id}")))
+    wed, thu = week.blocks
+    assert {week.column_of("Wed"), week.row_of("23:30")} <= set(wed["classes"])
+    assert {week.column_of("Thu"), week.row_of("00:00"), "continued"} <= set(thu["classes"])
+
+    agenda = text(html(desk.get(f"/dashboard/calendar/agenda?date={thursday}&location_id={clinic.london.id}")))
+    assert "Wed 12 Mar 23:30–00:20 GMT Night Owl" in agenda
