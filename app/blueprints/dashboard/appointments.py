@@ -171,7 +171,8 @@ def _columns_of(item: Appointment) -> set[tuple[int, date]]:
     """The calendar columns (provider, local day) an appointment is drawn in: its start's day and, past
     midnight, the days it runs into."""
     zone = ZoneInfo(item.location.timezone)
-    day, last = item.starts_at.astimezone(zone).date(), (item.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
+    day = item.starts_at.astimezone(zone).date()
+    last = (item.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
     found = set()
     while day <= last:
         found.add((item.provider_id, day))

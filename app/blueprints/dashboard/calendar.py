@@ -103,7 +103,8 @@ def _week(state: State, place) -> dict:
     if place.location is not None and member is not None:
         state = replace(state, provider_id=member.id)
         grid, exceptions = calendars.week_grid(db.session, place, member, monday, now=clock.now())
-    return {"state": state, "grid": grid, "member": member, "exceptions": exceptions, "last": monday + timedelta(days=6)}
+    return {"state": state, "grid": grid, "member": member, "exceptions": exceptions,
+            "last": monday + timedelta(days=6)}
 
 
 GRIDS = {"day": ("dashboard/calendar/day.html", _day), "week": ("dashboard/calendar/week.html", _week)}

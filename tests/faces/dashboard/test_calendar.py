@@ -577,3 +577,26 @@ def test_an_appointment_past_midnight_continues_on_the_next_day_in_the_day_week_
 
     agenda = text(html(desk.get(f"/dashboard/calendar/agenda?date={thursday}&location_id={clinic.london.id}")))
     assert "Wed 12 Mar 23:30–00:20 GMT Night Owl" in agenda
+
+
+def test_forty_five_providers_are_forty_five_columns_each_placed_by_a_class_the_stylesheet_has(clinic, visitor):
+    with tenant_context(clinic.tenant):
+        many = [add(Provider(tenant_id=clinic.tenant.id, name=f"Provider {n:02d}")) for n in range(44)]
+        for provider in many:
+            add(*working(clinic.tenant, provider, clinic.london))
+        db.session.commit()
+    appointment(clinic, many[-1], at(TODAY, "11:00", "Europe/London"), name="Last Column")
+    desk = signed_in(visitor, clinic, "staff")
+    page = html(desk.get(day_path(TODAY, clinic.london)))
+    grid = Grid(page)
+
+    assert len(grid.heads) == 45 and len(set(grid.column_of(h["text"].strip()[:11]) for h in grid.heads)) == 45
+    [block] = grid.blocks
+    assert grid.column_of("Provider 43") in block["classes"]
+    # Every placement class in the grid has its rule (the stylesheet's classes no longer stop at 40 columns:
+    # columns place themselves, in order; rows and spans are bounded by a day's quarter hours).
+    stylesheet = open("app/static/sloty.css").read()
+    used = {name for classes in re.findall(r'class="([^"]*)"', page) for name in classes.split()
+            if re.fullmatch(r"(r|s|rows)-\d+", name)}
+    assert used and {c for c in used if f".{c} {{" not in stylesheet} == set()
+    assert not re.search(r'class="[^"]*\bc-\d+', page)  # no per-column placement left to run out of
