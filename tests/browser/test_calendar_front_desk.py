@@ -41,7 +41,7 @@ def open_day(page, live_server, clinic):
 
 
 def cell(page, provider, hhmm):
-    return page.locator(f'#calendar a.cell[data-provider-id="{provider.id}"][data-time="{hhmm}"]')
+    return page.locator(f'#calendar .cal-col[data-provider-id="{provider.id}"] a.cell[data-time="{hhmm}"]')
 
 
 def committed(clinic, query):

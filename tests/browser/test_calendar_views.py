@@ -136,5 +136,5 @@ def test_forty_five_provider_columns_are_each_laid_out_in_their_place(clinic, li
     assert xs == sorted(xs) and len(set(xs)) == 45  # one after another, none stacked on another
     last = many[-1]
     head, ten = heads.nth(44).bounding_box(), page.locator("#calendar .cal-time", has_text="10:00").bounding_box()
-    cell = page.locator(f'#calendar a.cell[data-provider-id="{last.id}"][data-time="10:00"]').bounding_box()
+    cell = page.locator(f'#calendar .cal-col[data-provider-id="{last.id}"] a.cell[data-time="10:00"]').bounding_box()
     assert abs(cell["x"] - head["x"]) < 2 and abs(cell["y"] - ten["y"]) < 2  # under its head, on its row

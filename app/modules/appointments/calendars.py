@@ -250,37 +250,16 @@ class Block:
         return int((self.appointment.ends_at - self.appointment.starts_at).total_seconds() // 60)
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
-    column: int
+    """An empty quarter hour of a column, with the strings the template writes (worked out once per
+    column and row: a busy day draws some 500 of them)."""
+
     row: Row
-    instant: datetime | None  # None: this wall-clock time does not happen that day
     state: str  # working, off, time-off, closed, buffer, skipped
-    provider_id: int
-    local_date: date
-    zone: ZoneInfo
-    column_title: str
-    location_id: int
-
-    @property
-    def start(self) -> str:
-        """The UTC start the create page takes (the web layer builds the rest of the link, once a column)."""
-        return f"{self.instant:%Y-%m-%dT%H:%MZ}"
-
-    @property
-    def label(self) -> str:
-        """What a screen reader hears of the cell: what it books, or why it cannot."""
-        when = f"{self.local_date:%a %-d %b} {self.row.label}"
-        if self.state == "skipped":
-            return f"{self.row.label} does not happen on {self.local_date:%A %-d %B} (clocks change)"
-        if self.state == "buffer":
-            return f"{self.column_title}, {when}: buffer"
-        return f"Book {self.column_title}, {when}" + (f" ({STATE_NAMES[self.state]})" if self.state in STATE_NAMES else "")
-
-    @property
-    def hhmm(self) -> str:
-        """The local wall-clock time, as the move form takes it (without the zone, even when repeated)."""
-        return self.instant.astimezone(self.zone).strftime("%H:%M") if self.instant else self.row.label[:5]
+    label: str  # what a screen reader hears of it: what it books, or why it cannot
+    hhmm: str  # the local wall-clock time, as the move form takes it (without the zone, even when repeated)
+    start: str  # the UTC start the create page takes ("" when skipped); the web layer builds the link
 
 
 @dataclass
@@ -340,20 +319,22 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
             placed.append((appointment, column, continued))
             spans.append(span)
     first, last = minute_range(spans)
-    per_column = {c.index: day_instants(c.day, first, last, zone) for c in columns}
+    by_day = {day: day_instants(day, first, last, zone) for day in {c.day for c in columns}}
+    per_column = {c.index: by_day[c.day] for c in columns}
 
+    keys = {index: [row_key(t, zone) for t in instants] for index, instants in per_column.items()}
     labels: dict[tuple, str] = {}
-    for instants in per_column.values():
-        for instant in instants:
-            key = row_key(instant, zone)
-            if key not in labels or is_ambiguous(instant, zone):
-                labels[key] = wall_time(instant, zone)
+    labelled_on: dict[tuple, date] = {}  # a day's columns share their instants: one look at each day's
+    for column in columns:
+        for key, instant in zip(keys[column.index], per_column[column.index]):
+            if key not in labels or (labelled_on[key] != column.day and is_ambiguous(instant, zone)):
+                labels[key], labelled_on[key] = wall_time(instant, zone), column.day
     rows = [Row(key, labels[key], n) for n, key in enumerate(sorted(labels), start=2)]
     by_key = {row.key: row for row in rows}
 
     blocks, covered = [], set()
     for appointment, column, continued in placed:
-        touched = [by_key[row_key(t, zone)] for t in per_column[column.index]
+        touched = [by_key[key] for key, t in zip(keys[column.index], per_column[column.index])
                    if t < appointment.ends_at and t + STEP > appointment.starts_at]
         if not touched:
             continue
@@ -367,39 +348,54 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
 
     cells = []
     for column in columns:
-        instants = {row_key(t, zone): t for t in per_column[column.index]}
+        instants = dict(zip(keys[column.index], per_column[column.index]))
+        day_begins, day_ends = (per_column[column.index][0], per_column[column.index][-1] + STEP) \
+            if per_column[column.index] else (now, now)
+
+        def here(spans):  # only the spans touching this column's day: a week's other days need no look
+            return [(s, e) for s, e in spans if s < e and s < day_ends and day_begins < e]
+
         working = [(resolve(column.day, o, zone, earliest=True), resolve(column.day, c, zone, earliest=False))
                    for o, c in hours[column.index]]
-        off = exceptions.time_off.get(column.provider_id, [])
-        buffers = [(a.blocked_from, a.starts_at) for a in appointments if a.provider_id == column.provider_id] + [
-            (a.ends_at, a.blocked_until) for a in appointments if a.provider_id == column.provider_id]
+        off = here([(s, e) for s, e, _ in exceptions.time_off.get(column.provider_id, [])])
+        mine_booked = [a for a in appointments if a.provider_id == column.provider_id]
+        buffers = here([(a.blocked_from, a.starts_at) for a in mine_booked] + [(a.ends_at, a.blocked_until)
+                                                                              for a in mine_booked])
         closed = column.day in exceptions.closures
+        when = f"{column.day:%a %-d %b}"
+        book = f"Book {column.title}, {when} "
+        suffix = {name: f" ({label})" for name, label in STATE_NAMES.items()}
         for row in rows:
             if (column.index, row.index) in covered:
                 continue
             instant = instants.get(row.key)
             if instant is None:
-                state = "skipped"
-            elif closed:
-                state = "closed"
-            elif any(s < instant + STEP and instant < e for s, e, _ in off):
-                state = "time-off"
-            elif any(s < instant + STEP and instant < e for s, e in buffers if s < e):
-                state = "buffer"
-            elif any(s <= instant and instant + STEP <= e for s, e in working):
-                state = "working"
+                cell = Cell(row, "skipped", f"{row.label} does not happen on {column.day:%A %-d %B} (clocks change)",
+                            row.label[:5], "")
             else:
-                state = "off"
-            cell = Cell(column.index, row, instant, state, column.provider_id, column.day, zone, column.title,
-                        location_id)
+                ends = instant + STEP
+                if closed:
+                    state = "closed"
+                elif any(s < ends and instant < e for s, e in off):
+                    state = "time-off"
+                elif any(s < ends and instant < e for s, e in buffers):
+                    state = "buffer"
+                elif any(s <= instant and ends <= e for s, e in working):
+                    state = "working"
+                else:
+                    state = "off"
+                label = (f"{column.title}, {when} {row.label}: buffer" if state == "buffer"
+                         else book + row.label + suffix.get(state, ""))
+                # The row's label is the wall-clock time (with the zone when repeated): its first five.
+                cell = Cell(row, state, label, row.label[:5], f"{instant:%Y-%m-%dT%H:%MZ}")
             cells.append(cell)
             column.cells.append(cell)
 
     grid = Grid(zone, columns, rows, cells, blocks)
     for column in columns:
-        for instant in per_column[column.index]:
+        for key, instant in zip(keys[column.index], per_column[column.index]):
             if instant <= now < instant + STEP:
-                grid.now_row = by_key[row_key(instant, zone)]
+                grid.now_row = by_key[key]
                 grid.now_offset = int((now - instant).total_seconds() // 300) * 5
                 grid.now_column = column.index if len({c.day for c in columns}) > 1 else None
     return grid

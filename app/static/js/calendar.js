@@ -51,6 +51,7 @@
     event.preventDefault();
     cell.classList.remove("drop-target");
     var block = dragged;
+    var column = cell.closest(".cal-col");  // a cell's provider and date are its column's
     var calendar = document.getElementById("calendar");
     dragged = null;  // its column is about to be swapped: its dragend may never reach the document
     block.classList.remove("dragging");
@@ -60,9 +61,9 @@
       swap: "innerHTML",
       headers: { "X-CSRFToken": csrfToken() },
       values: {
-        starts_on: cell.dataset.date,
+        starts_on: column.dataset.date,
         starts_at: cell.dataset.time,
-        provider_id: cell.dataset.providerId,
+        provider_id: column.dataset.providerId,
         duration_minutes: block.dataset.duration,
         version: block.dataset.version,
         notify: "y",

@@ -29,18 +29,19 @@ class Grid(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.heads, self.times, self.cells, self.blocks, self.now = [], [], [], [], []
         self._open: list = []
-        self._column = None
+        self._column, self._column_data = None, {}
         self.feed(markup)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         classes = (attrs.get("class") or "").split()
         if "cal-col" in classes:
-            self._column = attrs.get("id", "times")
+            self._column, self._column_data = attrs.get("id", "times"), attrs
         kind = next((k for k in ("cal-head", "cal-time", "cell", "block", "now") if k in classes), None)
         if kind:
             # The column an item is drawn in (the id of the column element around it), told as a class.
-            item = {"tag": tag, "classes": classes + [self._column], "text": "", **attrs}
+            # What a script reads of the cell's column (its provider and date) comes along as "column".
+            item = {"tag": tag, "classes": classes + [self._column], "text": "", "column": self._column_data, **attrs}
             {"cal-head": self.heads, "cal-time": self.times, "cell": self.cells, "block": self.blocks,
              "now": self.now}[kind].append(item)
             self._open.append((tag, item))
@@ -142,7 +143,8 @@ def test_every_empty_cell_links_to_the_create_page_with_its_provider_location_an
     assert cell["tag"] == "a"
     assert cell["href"] == (f"/dashboard/appointments/new?provider_id={clinic.chloe.id}&location_id={clinic.london.id}"
                             "&start=2031-03-12T10:15Z")
-    assert (cell["data-provider-id"], cell["data-date"], cell["data-time"]) == (str(clinic.chloe.id), "2031-03-12", "10:15")
+    assert (cell["column"]["data-provider-id"], cell["column"]["data-date"], cell["data-time"]) == (
+        str(clinic.chloe.id), "2031-03-12", "10:15")
     assert "Book Chloe Martin" in cell["text"]
     assert all(c["tag"] == "a" and c["href"].startswith("/dashboard/appointments/new?") for c in grid.cells
                if "buffer" not in c["classes"])
@@ -282,7 +284,7 @@ def test_the_week_is_one_provider_with_seven_day_columns(clinic, visitor):
     [block] = grid.blocks
     assert block["href"] == f"/dashboard/appointments/{booked.id}" and grid.column_of("Fri") in block["classes"]
     friday = grid.cell(grid.column_of("Fri"), grid.row_of("11:00"))
-    assert friday["data-date"] == "2031-03-14" and friday["href"].endswith("start=2031-03-14T11:00Z")
+    assert friday["column"]["data-date"] == "2031-03-14" and friday["href"].endswith("start=2031-03-14T11:00Z")
     [now] = grid.now
     assert grid.column_of("Wed") in now["classes"]
     assert "Chloe Martin" in text(page)
@@ -521,7 +523,7 @@ def test_a_move_on_the_day_answers_with_its_two_provider_columns_out_of_band(cli
     body = html(response)
     assert "Moved to Wed 12 Mar 11:00 with Ben Okafor." in text(body)
     answer = Grid(body)
-    columns = re.findall(r'<div class="cal-col[^"]*" id="([^"]+)" hx-swap-oob="true">', body)
+    columns = re.findall(r'<div class="cal-col[^"]*" id="([^"]+)"[^>]* hx-swap-oob="true">', body)
     assert sorted(columns) == sorted([page.column_of("Ben"), page.column_of("Chloe")])
     assert answer.head_names() == ["Ben Okafor", "Chloe Martin"] and answer.times == []  # the columns only
     [block] = answer.blocks
