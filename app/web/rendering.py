@@ -1,6 +1,6 @@
 """One way to answer with HTML: the full page, or only the block an htmx request asked for."""
 from flask import make_response, redirect, render_template, request
-from jinja2_fragments.flask import render_block
+from jinja2_fragments.flask import render_block, render_blocks
 
 
 def is_htmx() -> bool:
@@ -15,6 +15,13 @@ def render(template: str, block: str | None = None, *, status: int = 200, **cont
     else:
         body = render_template(template, **context)
     response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def render_blocks_response(template: str, blocks: list[str], *, status: int = 200, **context):
+    """Render several blocks of ``template`` for htmx: the target's answer and out-of-band swaps."""
+    response = make_response(render_blocks(template, blocks, **context), status)
     response.vary.add("HX-Request")
     return response
 

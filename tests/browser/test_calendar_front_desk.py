@@ -41,7 +41,7 @@ def open_day(page, live_server, clinic):
 
 
 def cell(page, provider, hhmm):
-    return page.locator(f'#calendar a.cell[data-provider-id="{provider.id}"][data-time="{hhmm}"]')
+    return page.locator(f'#calendar .cal-col[data-provider-id="{provider.id}"] a.cell[data-time="{hhmm}"]')
 
 
 def committed(clinic, query):
@@ -68,10 +68,23 @@ def test_an_empty_cell_books_a_new_customer_in_a_dialog(clinic, live_server, pag
 
 def test_a_block_dragged_to_another_time_and_provider_moves_and_tells_the_customer(clinic, live_server, page):
     open_day(page, live_server, clinic)
+    page.evaluate("document.body.dataset.marker = 'same page'")
+    page.evaluate("document.getElementById('calendar').dataset.marker = 'same grid'")
     block = page.locator("#calendar a.block", has_text="Ada Lovelace")
     block.drag_to(cell(page, clinic.ben, "11:00"))
     expect(page.locator(f'#calendar a.block[data-provider-id="{clinic.ben.id}"]', has_text="Ada Lovelace")
            ).to_contain_text("11:00")
+    expect(page.locator("#calendar a.block", has_text="Ada Lovelace")).to_have_count(1)
+    expect(page.locator("#calendar-answer")).to_contain_text("Moved to")
+    # Only the two columns were swapped: neither the page nor the calendar around them was reloaded.
+    assert page.evaluate("document.body.dataset.marker + ' / ' + document.getElementById('calendar').dataset.marker") \
+        == "same page / same grid"
+    # Where the block stood, Chloe's 10:00 is an empty cell to book again, laid out in her column.
+    freed, ben_head = cell(page, clinic.chloe, "10:00"), page.locator("#calendar .cal-head", has_text="Ben")
+    expect(freed).to_be_visible()
+    moved_box = page.locator("#calendar a.block", has_text="Ada Lovelace").bounding_box()
+    head_box = ben_head.bounding_box()
+    assert abs(moved_box["x"] - head_box["x"]) < 8  # drawn under Ben's heading, not stacked elsewhere
     (moved,) = committed(clinic, sa.select(Appointment))
     assert (moved.starts_at, moved.provider_id, moved.version) == (clinic.at(clinic.day(3), "11:00"), clinic.ben.id, 2)
     told = committed(clinic, sa.select(Notification.kind).where(Notification.appointment_id == moved.id))

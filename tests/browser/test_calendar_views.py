@@ -1,5 +1,5 @@
 """The calendar in Chromium: axe-core finds no serious or critical violation on the day, week, month and
-agenda views; the grid's links and blocks are reached by keyboard; the date field works without
+agenda views; the grid's links and blocks are reached by keyboard; 45 provider columns each take their place; the date field works without
 JavaScript; the drag script loads with the page."""
 import re
 from datetime import timedelta
@@ -11,9 +11,10 @@ from playwright.sync_api import expect
 from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules.appointments.models import AppointmentParticipant
+from app.modules.catalogue.models import Provider
 from app.modules.schedules.models import TimeOff
 from tests.support import factories
-from tests.support.practice import build_clinic
+from tests.support.practice import add, build_clinic, working
 
 pytestmark = pytest.mark.browser
 
@@ -119,3 +120,21 @@ def test_with_javascript_navigation_swaps_the_calendar_and_pushes_its_url(clinic
     expect(page.get_by_role("heading", level=1)).to_contain_text(clinic.day(0).strftime("%A %-d %B %Y"))
     assert scripts == [200] and errors == []
     assert page.locator(".block[draggable=true][data-move-url]").count() == 3
+
+
+def test_forty_five_provider_columns_are_each_laid_out_in_their_place(clinic, live_server, page):
+    with tenant_context(clinic.tenant):
+        many = [add(Provider(tenant_id=clinic.tenant.id, name=f"Provider {n:02d}")) for n in range(44)]
+        for provider in many:
+            add(*working(clinic.tenant, provider, clinic.london))
+        db.session.commit()
+    sign_in(page, live_server, clinic)
+    page.goto(live_server.url(clinic.tenant.slug, f"/dashboard/calendar?date={clinic.day(0)}&location_id={clinic.london.id}"))
+    heads = page.locator("#calendar .cal-head")
+    expect(heads).to_have_count(45)
+    xs = [box["x"] for box in (heads.nth(n).bounding_box() for n in range(45))]
+    assert xs == sorted(xs) and len(set(xs)) == 45  # one after another, none stacked on another
+    last = many[-1]
+    head, ten = heads.nth(44).bounding_box(), page.locator("#calendar .cal-time", has_text="10:00").bounding_box()
+    cell = page.locator(f'#calendar .cal-col[data-provider-id="{last.id}"] a.cell[data-time="10:00"]').bounding_box()
+    assert abs(cell["x"] - head["x"]) < 2 and abs(cell["y"] - ten["y"]) < 2  # under its head, on its row

@@ -52,7 +52,9 @@ BUDGETS = {
     "booking.confirmation": 2,
     "booking.calendar_file": 2,
     "booking.reschedule": 9,  # 6, and 3 more looking ahead when this week has no times left
-    "dashboard.agenda": 6,  # and the locations closed today; for owners and admins, whether set-up is complete
+    # The calendar agenda of today (5: locations, providers, appointments), the locations closed today and,
+    # for owners and admins, whether set-up is complete.
+    "dashboard.agenda": 7,
     "dashboard.getting_started": 4,
     "dashboard.practice_settings": 3,
     # Lazy loads again: service, location, provider, participants and customers, one query each.

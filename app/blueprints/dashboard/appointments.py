@@ -1,13 +1,15 @@
 """One appointment in the dashboard: its details and messages; its life (approve, decline, check in,
 complete, no-show, cancel), moving it, retrying a message."""
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, make_response, url_for
+from flask import abort, flash, make_response, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.blueprints.dashboard import bp
 from app.blueprints.dashboard.access import visible_appointment
+from app.blueprints.dashboard.calendar import Shown
 from app.blueprints.dashboard.forms import AppointmentActionForm, CancelAppointmentForm, MoveAppointmentForm, version_of
 from app.core import clock
 from app.core.database import db
@@ -19,7 +21,7 @@ from app.modules.notifications import outbox
 from app.modules.notifications.models import Notification
 from app.web.forms import show_error
 from app.web.loading import get_or_404
-from app.web.rendering import render, see_other, sent_by_htmx
+from app.web.rendering import render, render_blocks_response, see_other, sent_by_htmx
 
 CALENDAR_CHANGED = "calendar-changed"
 
@@ -126,6 +128,10 @@ def move_appointment(appointment_id: int):
     form = _move_form(item, MoveAppointmentForm())
     status = 422
     if form.validate_on_submit():
+        # A move dragged on the calendar names the view it was made on: read it as it was, to answer with
+        # the columns the move changed.
+        shown = Shown(request.form["calendar"]) if sent_by_htmx() and request.form.get("calendar") else None
+        touched = _columns_of(item)
         try:
             if form.version.data is None:
                 raise lifecycle.StaleVersion("This page is out of date: reload the appointment and try again.")
@@ -145,6 +151,9 @@ def move_appointment(appointment_id: int):
                 # The page now shows the appointment as it is: a retry from it is a deliberate one.
                 form.version.data, form.version.raw_data = item.version, [str(item.version)]
         else:
+            answer = shown.changed(touched | _columns_of(item)) if shown else None
+            if answer is not None:
+                return render_blocks_response(shown.template, ["moved"], moved=item, **answer)
             if sent_by_htmx():
                 response = make_response("", 204)
                 response.headers["HX-Trigger"] = CALENDAR_CHANGED
@@ -156,6 +165,19 @@ def move_appointment(appointment_id: int):
         # A move refused from a stale calendar: the calendar reloads, fresh, beside the answer.
         response.headers["HX-Trigger"] = CALENDAR_CHANGED
     return response
+
+
+def _columns_of(item: Appointment) -> set[tuple[int, date]]:
+    """The calendar columns (provider, local day) an appointment is drawn in: its start's day and, past
+    midnight, the days it runs into."""
+    zone = ZoneInfo(item.location.timezone)
+    day = item.starts_at.astimezone(zone).date()
+    last = (item.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
+    found = set()
+    while day <= last:
+        found.add((item.provider_id, day))
+        day += timedelta(days=1)
+    return found
 
 
 def _may_move_to(provider: Provider) -> bool:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from app.core.records import UTCDateTime
 from app.core.zones import is_ambiguous, wall_time
@@ -15,27 +15,6 @@ from app.modules.availability.engine import ProviderCalendar, local_day_bounds, 
 from app.modules.catalogue.models import Location, LocationClosure, Provider, ProviderLocation, Service
 from app.modules.customers.models import Customer
 from app.modules.schedules.models import ScheduleOverride, TimeOff, WorkingHours
-
-
-def day_agenda(
-    session: Session, starts: datetime, ends: datetime, *, provider_user_id: int | None = None,
-) -> list[Appointment]:
-    """Appointments starting in [starts, ends), with everything the agenda shows, in one round of queries."""
-    query = (
-        select(Appointment)
-        .where(Appointment.starts_at >= starts, Appointment.starts_at < ends)
-        .options(
-            joinedload(Appointment.provider),
-            joinedload(Appointment.service),
-            joinedload(Appointment.location),
-            selectinload(Appointment.participants).joinedload(AppointmentParticipant.customer),
-        )
-        .order_by(Appointment.starts_at, Appointment.id)
-    )
-    if provider_user_id is not None:
-        query = query.join(Provider, Provider.id == Appointment.provider_id).where(Provider.user_id == provider_user_id)
-    return list(session.scalars(query).unique())
-
 
 # The calendar grid: day (providers as columns), week (days as columns), month (counts per day).
 #
@@ -264,44 +243,23 @@ class Block:
     span: int
     seats_taken: int
     elsewhere: bool  # at another location than the one shown
+    continued: bool = False  # the part after midnight of one that began the day before
 
     @property
     def duration(self) -> int:
         return int((self.appointment.ends_at - self.appointment.starts_at).total_seconds() // 60)
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
-    column: int
+    """An empty quarter hour of a column, with the strings the template writes (worked out once per
+    column and row: a busy day draws some 500 of them)."""
+
     row: Row
-    instant: datetime | None  # None: this wall-clock time does not happen that day
     state: str  # working, off, time-off, closed, buffer, skipped
-    provider_id: int
-    local_date: date
-    zone: ZoneInfo
-    column_title: str
-    location_id: int
-
-    @property
-    def href(self) -> str:
-        """The create page for this provider, location and start (the contract with the create form)."""
-        return (f"/dashboard/appointments/new?provider_id={self.provider_id}&location_id={self.location_id}"
-                f"&start={self.instant:%Y-%m-%dT%H:%MZ}")
-
-    @property
-    def label(self) -> str:
-        """What a screen reader hears of the cell: what it books, or why it cannot."""
-        when = f"{self.local_date:%a %-d %b} {self.row.label}"
-        if self.state == "skipped":
-            return f"{self.row.label} does not happen on {self.local_date:%A %-d %B} (clocks change)"
-        if self.state == "buffer":
-            return f"{self.column_title}, {when}: buffer"
-        return f"Book {self.column_title}, {when}" + (f" ({STATE_NAMES[self.state]})" if self.state in STATE_NAMES else "")
-
-    @property
-    def hhmm(self) -> str:
-        """The local wall-clock time, as the move form takes it (without the zone, even when repeated)."""
-        return self.instant.astimezone(self.zone).strftime("%H:%M") if self.instant else self.row.label[:5]
+    label: str  # what a screen reader hears of it: what it books, or why it cannot
+    hhmm: str  # the local wall-clock time, as the move form takes it (without the zone, even when repeated)
+    start: str  # the UTC start the create page takes ("" when skipped); the web layer builds the link
 
 
 @dataclass
@@ -311,6 +269,14 @@ class Column:
     provider_id: int
     day: date
     note: str = ""  # closed, time off…
+    cells: list = field(default_factory=list)  # its cells and blocks, drawn inside its own element
+    blocks: list = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The column's element id: the same provider and day keep it across renders, so a move can
+        swap just the columns it changed."""
+        return f"col-{self.provider_id}-{self.day.isoformat()}"
 
 
 @dataclass
@@ -331,72 +297,105 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
     (by column index), the appointments to place and the exceptions to shade."""
     spans = [span for column in columns for span in hours_minutes(hours[column.index])]
     mine = {(c.provider_id, c.day): c for c in columns}
-    for appointment in appointments:
-        if (appointment.provider_id, appointment.starts_at.astimezone(zone).date()) in mine:
-            start = wall_minutes(appointment.starts_at, zone)
-            past_midnight = appointment.ends_at.astimezone(zone).date() > appointment.starts_at.astimezone(zone).date()
-            end = 24 * 60 if past_midnight else wall_minutes(appointment.ends_at, zone)
-            spans.append((start, max(end, start + 1)))
-    first, last = minute_range(spans)
-    per_column = {c.index: day_instants(c.day, first, last, zone) for c in columns}
 
+    def drawn_in(appointment: Booked):
+        """The columns an appointment is drawn in, with its first and last wall minute in each: its start's
+        day and, past midnight, its continuation on the days it runs into (from their midnight)."""
+        first_day = appointment.starts_at.astimezone(zone).date()
+        last_day = (appointment.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
+        day = first_day
+        while day <= last_day:
+            column = mine.get((appointment.provider_id, day))
+            if column is not None:
+                start = wall_minutes(appointment.starts_at, zone) if day == first_day else 0
+                ends_later = appointment.ends_at.astimezone(zone).date() > day  # past midnight, or at it
+                end = 24 * 60 if ends_later else wall_minutes(appointment.ends_at, zone)
+                yield column, day != first_day, (start, max(end, start + 1))
+            day += timedelta(days=1)
+
+    placed = []
+    for appointment in appointments:
+        for column, continued, span in drawn_in(appointment):
+            placed.append((appointment, column, continued))
+            spans.append(span)
+    first, last = minute_range(spans)
+    by_day = {day: day_instants(day, first, last, zone) for day in {c.day for c in columns}}
+    per_column = {c.index: by_day[c.day] for c in columns}
+
+    keys = {index: [row_key(t, zone) for t in instants] for index, instants in per_column.items()}
     labels: dict[tuple, str] = {}
-    for instants in per_column.values():
-        for instant in instants:
-            key = row_key(instant, zone)
-            if key not in labels or is_ambiguous(instant, zone):
-                labels[key] = wall_time(instant, zone)
+    labelled_on: dict[tuple, date] = {}  # a day's columns share their instants: one look at each day's
+    for column in columns:
+        for key, instant in zip(keys[column.index], per_column[column.index]):
+            if key not in labels or (labelled_on[key] != column.day and is_ambiguous(instant, zone)):
+                labels[key], labelled_on[key] = wall_time(instant, zone), column.day
     rows = [Row(key, labels[key], n) for n, key in enumerate(sorted(labels), start=2)]
     by_key = {row.key: row for row in rows}
 
     blocks, covered = [], set()
-    for appointment in appointments:
-        column = mine.get((appointment.provider_id, appointment.starts_at.astimezone(zone).date()))
-        if column is None:
-            continue
-        touched = [by_key[row_key(t, zone)] for t in per_column[column.index]
+    for appointment, column, continued in placed:
+        touched = [by_key[key] for key, t in zip(keys[column.index], per_column[column.index])
                    if t < appointment.ends_at and t + STEP > appointment.starts_at]
         if not touched:
             continue
         first_row, last_row = touched[0].index, touched[-1].index
         covered.update((column.index, n) for n in range(first_row, last_row + 1))
         seats = sum(taken for _, taken in appointment.attendees)
-        blocks.append(Block(appointment, column.index, first_row, last_row - first_row + 1, seats,
-                            appointment.location_id != location_id))
+        block = Block(appointment, column.index, first_row, last_row - first_row + 1, seats,
+                      appointment.location_id != location_id, continued)
+        blocks.append(block)
+        column.blocks.append(block)
 
     cells = []
     for column in columns:
-        instants = {row_key(t, zone): t for t in per_column[column.index]}
+        instants = dict(zip(keys[column.index], per_column[column.index]))
+        day_begins, day_ends = (per_column[column.index][0], per_column[column.index][-1] + STEP) \
+            if per_column[column.index] else (now, now)
+
+        def here(spans):  # only the spans touching this column's day: a week's other days need no look
+            return [(s, e) for s, e in spans if s < e and s < day_ends and day_begins < e]
+
         working = [(resolve(column.day, o, zone, earliest=True), resolve(column.day, c, zone, earliest=False))
                    for o, c in hours[column.index]]
-        off = exceptions.time_off.get(column.provider_id, [])
-        buffers = [(a.blocked_from, a.starts_at) for a in appointments if a.provider_id == column.provider_id] + [
-            (a.ends_at, a.blocked_until) for a in appointments if a.provider_id == column.provider_id]
+        off = here([(s, e) for s, e, _ in exceptions.time_off.get(column.provider_id, [])])
+        mine_booked = [a for a in appointments if a.provider_id == column.provider_id]
+        buffers = here([(a.blocked_from, a.starts_at) for a in mine_booked] + [(a.ends_at, a.blocked_until)
+                                                                              for a in mine_booked])
         closed = column.day in exceptions.closures
+        when = f"{column.day:%a %-d %b}"
+        book = f"Book {column.title}, {when} "
+        suffix = {name: f" ({label})" for name, label in STATE_NAMES.items()}
         for row in rows:
             if (column.index, row.index) in covered:
                 continue
             instant = instants.get(row.key)
             if instant is None:
-                state = "skipped"
-            elif closed:
-                state = "closed"
-            elif any(s < instant + STEP and instant < e for s, e, _ in off):
-                state = "time-off"
-            elif any(s < instant + STEP and instant < e for s, e in buffers if s < e):
-                state = "buffer"
-            elif any(s <= instant and instant + STEP <= e for s, e in working):
-                state = "working"
+                cell = Cell(row, "skipped", f"{row.label} does not happen on {column.day:%A %-d %B} (clocks change)",
+                            row.label[:5], "")
             else:
-                state = "off"
-            cells.append(Cell(column.index, row, instant, state, column.provider_id, column.day, zone, column.title,
-                              location_id))
+                ends = instant + STEP
+                if closed:
+                    state = "closed"
+                elif any(s < ends and instant < e for s, e in off):
+                    state = "time-off"
+                elif any(s < ends and instant < e for s, e in buffers):
+                    state = "buffer"
+                elif any(s <= instant and ends <= e for s, e in working):
+                    state = "working"
+                else:
+                    state = "off"
+                label = (f"{column.title}, {when} {row.label}: buffer" if state == "buffer"
+                         else book + row.label + suffix.get(state, ""))
+                # The row's label is the wall-clock time (with the zone when repeated): its first five.
+                cell = Cell(row, state, label, row.label[:5], f"{instant:%Y-%m-%dT%H:%MZ}")
+            cells.append(cell)
+            column.cells.append(cell)
 
     grid = Grid(zone, columns, rows, cells, blocks)
     for column in columns:
-        for instant in per_column[column.index]:
+        for key, instant in zip(keys[column.index], per_column[column.index]):
             if instant <= now < instant + STEP:
-                grid.now_row = by_key[row_key(instant, zone)]
+                grid.now_row = by_key[key]
                 grid.now_offset = int((now - instant).total_seconds() // 300) * 5
                 grid.now_column = column.index if len({c.day for c in columns}) > 1 else None
     return grid
@@ -468,15 +467,22 @@ def month_weeks(day: date) -> list[list[date]]:
     return weeks
 
 
-def agenda(session: Session, place: Setting, provider_ids: list[int], first_day: date, last_day: date) -> list[Appointment]:
-    """The agenda view's list: every appointment at the location in the days, cancelled ones too, one statement."""
+def agenda(session: Session, place: Setting, provider_ids: list[int], first_day: date, last_day: date, *,
+           everywhere: bool = False) -> list[Appointment]:
+    """The agenda view's list: every appointment at the location (or at every one) in the days, those
+    running past midnight into them too, cancelled ones too, one statement. The days are the shown
+    location's local days."""
     starts, ends = local_day_bounds(first_day, last_day, place.zone)
     query = (
         select(Appointment)
-        .where(Appointment.location_id == place.location.id, Appointment.provider_id.in_(provider_ids or [0]),
-               Appointment.starts_at >= starts, Appointment.starts_at < ends)
-        .options(joinedload(Appointment.provider), joinedload(Appointment.service),
+        .where(Appointment.provider_id.in_(provider_ids or [0]),
+               # Those running into the days from the evening before too (bounded below for the index).
+               Appointment.starts_at < ends, Appointment.ends_at > starts,
+               Appointment.starts_at >= starts - timedelta(days=1))
+        .options(joinedload(Appointment.provider), joinedload(Appointment.service), joinedload(Appointment.location),
                  joinedload(Appointment.participants).joinedload(AppointmentParticipant.customer))
         .order_by(Appointment.starts_at, Appointment.id)
     )
+    if not everywhere:
+        query = query.where(Appointment.location_id == place.location.id)
     return list(session.scalars(query).unique())

@@ -1,8 +1,9 @@
 // The calendar's drag and drop: drop an appointment block on a cell to move it there; and an empty
 // cell, clicked or entered, opens the new-appointment form in a dialog rather than as a page. A small layer
 // over links and forms: without it every block still opens its page, whose "change time" form does
-// the same (WCAG 2.2 SC 2.5.7). Posts through htmx; a 409's answer is shown above the grid, and the
-// grid reloads itself on the server's "calendar-changed" event (hx-trigger on #calendar).
+// the same (WCAG 2.2 SC 2.5.7). Posts through htmx with the calendar's own URL: a move's answer swaps
+// the columns it changed out of band (and says so above the grid); a 409's answer is shown above the
+// grid, and the grid reloads itself on the server's "calendar-changed" event (hx-trigger on #calendar).
 (function () {
   "use strict";
   var dragged = null;
@@ -50,18 +51,23 @@
     event.preventDefault();
     cell.classList.remove("drop-target");
     var block = dragged;
+    var column = cell.closest(".cal-col");  // a cell's provider and date are its column's
+    var calendar = document.getElementById("calendar");
+    dragged = null;  // its column is about to be swapped: its dragend may never reach the document
+    block.classList.remove("dragging");
     htmx.ajax("POST", block.dataset.moveUrl, {
       source: cell,
       target: "#calendar-answer",
       swap: "innerHTML",
       headers: { "X-CSRFToken": csrfToken() },
       values: {
-        starts_on: cell.dataset.date,
+        starts_on: column.dataset.date,
         starts_at: cell.dataset.time,
-        provider_id: cell.dataset.providerId,
+        provider_id: column.dataset.providerId,
         duration_minutes: block.dataset.duration,
         version: block.dataset.version,
         notify: "y",
+        calendar: calendar ? calendar.getAttribute("hx-get") : "",
         csrf_token: csrfToken()
       }
     });

@@ -29,14 +29,19 @@ class Grid(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.heads, self.times, self.cells, self.blocks, self.now = [], [], [], [], []
         self._open: list = []
+        self._column, self._column_data = None, {}
         self.feed(markup)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         classes = (attrs.get("class") or "").split()
+        if "cal-col" in classes:
+            self._column, self._column_data = attrs.get("id", "times"), attrs
         kind = next((k for k in ("cal-head", "cal-time", "cell", "block", "now") if k in classes), None)
         if kind:
-            item = {"tag": tag, "classes": classes, "text": "", **attrs}
+            # The column an item is drawn in (the id of the column element around it), told as a class.
+            # What a script reads of the cell's column (its provider and date) comes along as "column".
+            item = {"tag": tag, "classes": classes + [self._column], "text": "", "column": self._column_data, **attrs}
             {"cal-head": self.heads, "cal-time": self.times, "cell": self.cells, "block": self.blocks,
              "now": self.now}[kind].append(item)
             self._open.append((tag, item))
@@ -60,7 +65,7 @@ class Grid(HTMLParser):
 
     def column_of(self, name: str) -> str:
         [head] = [h for h in self.heads if h["text"].strip().startswith(name)]
-        return next(c for c in head["classes"] if c.startswith("c-"))
+        return head["classes"][-1]
 
     def row_of(self, label: str) -> str:
         [row] = [t for t in self.times if t["text"].strip() == label]
@@ -138,7 +143,8 @@ def test_every_empty_cell_links_to_the_create_page_with_its_provider_location_an
     assert cell["tag"] == "a"
     assert cell["href"] == (f"/dashboard/appointments/new?provider_id={clinic.chloe.id}&location_id={clinic.london.id}"
                             "&start=2031-03-12T10:15Z")
-    assert (cell["data-provider-id"], cell["data-date"], cell["data-time"]) == (str(clinic.chloe.id), "2031-03-12", "10:15")
+    assert (cell["column"]["data-provider-id"], cell["column"]["data-date"], cell["data-time"]) == (
+        str(clinic.chloe.id), "2031-03-12", "10:15")
     assert "Book Chloe Martin" in cell["text"]
     assert all(c["tag"] == "a" and c["href"].startswith("/dashboard/appointments/new?") for c in grid.cells
                if "buffer" not in c["classes"])
@@ -213,7 +219,7 @@ def test_the_now_line_sits_in_the_row_of_the_current_time(clinic, visitor):
     desk = signed_in(visitor, clinic, "staff")
     grid = Grid(html(desk.get(day_path(TODAY, clinic.london))))
     [now] = grid.now
-    assert {grid.row_of("09:30"), "across", "now-0"} <= set(now["classes"])
+    assert {grid.row_of("09:30"), grid.column_of("Chloe"), "now-0"} <= set(now["classes"])
     assert Grid(html(desk.get(day_path(TODAY + timedelta(days=1), clinic.london)))).now == []
 
 
@@ -278,7 +284,7 @@ def test_the_week_is_one_provider_with_seven_day_columns(clinic, visitor):
     [block] = grid.blocks
     assert block["href"] == f"/dashboard/appointments/{booked.id}" and grid.column_of("Fri") in block["classes"]
     friday = grid.cell(grid.column_of("Fri"), grid.row_of("11:00"))
-    assert friday["data-date"] == "2031-03-14" and friday["href"].endswith("start=2031-03-14T11:00Z")
+    assert friday["column"]["data-date"] == "2031-03-14" and friday["href"].endswith("start=2031-03-14T11:00Z")
     [now] = grid.now
     assert grid.column_of("Wed") in now["classes"]
     assert "Chloe Martin" in text(page)
@@ -348,9 +354,27 @@ def test_the_agenda_lists_a_day_or_a_week_cancelled_ones_too(clinic, visitor):
     assert "Fri 14 Mar 15:00–15:30 GMT Alan Turing Dental check-up Chloe Martin Cancelled" in week
 
 
-def test_todays_agenda_links_to_the_calendar(clinic, visitor):
+def test_todays_agenda_is_the_calendars_agenda_of_today_at_every_location(clinic, visitor):
+    appointment(clinic, clinic.chloe, at(TODAY, "10:00", "Europe/London"), name="Grace Hopper")
+    appointment(clinic, clinic.ben, at(TODAY, "10:00", "America/New_York"), location=clinic.brooklyn,
+                name="Alan Turing")
+    appointment(clinic, clinic.chloe, at(TODAY, "15:00", "Europe/London"), status="cancelled", name="Gone Away")
+    appointment(clinic, clinic.chloe, at(TODAY + timedelta(days=1), "10:00", "Europe/London"), name="Tomorrow Person")
     page = html(signed_in(visitor, clinic, "staff").get("/dashboard/"))
-    assert 'href="/dashboard/calendar"' in page and 'href="/dashboard/calendar/agenda?span=week"' in page
+    shown = text(page)
+    assert "Today’s agenda Wednesday 12 March 2031 · every location" in shown
+    # Each in its own location's time zone, with where it is; cancelled ones too; today's only.
+    assert "Wed 12 Mar 10:00–10:30 GMT Grace Hopper Dental check-up Chloe Martin Harbour Street Confirmed" in shown
+    assert "Wed 12 Mar 10:00–10:30 EDT Alan Turing" in shown and "Brooklyn Studio" in shown
+    assert "Gone Away" in shown and "Cancelled" in shown and "Tomorrow Person" not in shown
+    # The calendar's toolbar: its views, today/previous/next of the agenda, and the location filter.
+    assert f'href="/dashboard/calendar?date=2031-03-12&amp;location_id={clinic.brooklyn.id}"' in page  # first by name
+    assert 'href="/dashboard/calendar/agenda?date=2031-03-13&amp;location_id=all&amp;span=day"' in page
+    assert '<option value="all" selected>Every location</option>' in page
+    # Its own URL shows the same list, by location or everywhere.
+    london = text(html(signed_in(visitor, clinic, "staff").get(
+        f"/dashboard/calendar/agenda?date=2031-03-12&location_id={clinic.london.id}")))
+    assert "Grace Hopper" in london and "Alan Turing" not in london
 
 
 # Who sees what
@@ -382,8 +406,8 @@ def test_a_provider_sees_only_their_own_calendar(clinic, visitor):
     desk = signed_in(visitor, clinic, "staff")
     everyone = Grid(html(desk.get(day_path(TODAY, clinic.london))))
     assert everyone.head_names() == ["Ben Okafor", "Chloe Martin"]
-    assert [b["href"] for b in everyone.blocks] == [f"/dashboard/appointments/{chloes.id}",
-                                                    f"/dashboard/appointments/{bens.id}"]
+    assert [b["href"] for b in everyone.blocks] == [f"/dashboard/appointments/{bens.id}",  # column by column
+                                                    f"/dashboard/appointments/{chloes.id}"]
 
 
 # Filters, pushed URLs and htmx
@@ -474,3 +498,107 @@ def test_a_view_runs_the_same_few_statements_whatever_the_appointments(clinic, v
         assert len(Grid(page).blocks) == 1 + 8
     else:
         assert "96 appointments" in text(page) and "12 appointments" in text(page)
+
+
+# A move made on the grid (drag and drop) answers with the columns it changed
+
+
+def _move_on_the_grid(clinic, desk, item, calendar_url: str, **changes):
+    fields = {"starts_on": TODAY.isoformat(), "starts_at": "11:00", "provider_id": clinic.ben.id,
+              "duration_minutes": 30, "version": item.version, "notify": "y", "calendar": calendar_url} | changes
+    return desk.post(f"/dashboard/appointments/{item.id}/move", fields, htmx=True)
+
+
+def test_a_move_on_the_day_answers_with_its_two_provider_columns_out_of_band(clinic, visitor):
+    with tenant_context(clinic.tenant):
+        add(*working(clinic.tenant, clinic.ben, clinic.london))
+        db.session.commit()
+    item = appointment(clinic, clinic.chloe, at(TODAY, "10:00", "Europe/London"), name="Ada Lovelace")
+    desk = signed_in(visitor, clinic, "staff")
+    page = Grid(html(desk.get(day_path(TODAY, clinic.london))))
+    ten, eleven = page.row_of("10:00"), page.row_of("11:00")
+
+    response = _move_on_the_grid(clinic, desk, item, day_path(TODAY, clinic.london))
+    assert response.status_code == 200 and "HX-Trigger" not in response.headers
+    body = html(response)
+    assert "Moved to Wed 12 Mar 11:00 with Ben Okafor." in text(body)
+    answer = Grid(body)
+    columns = re.findall(r'<div class="cal-col[^"]*" id="([^"]+)"[^>]* hx-swap-oob="true">', body)
+    assert sorted(columns) == sorted([page.column_of("Ben"), page.column_of("Chloe")])
+    assert answer.head_names() == ["Ben Okafor", "Chloe Martin"] and answer.times == []  # the columns only
+    [block] = answer.blocks
+    assert "Ada Lovelace" in block["text"] and "11:00–11:30" in block["text"]
+    assert {eleven, page.column_of("Ben"), "s-2"} <= set(block["classes"]) and block["data-version"] == "2"
+    # Chloe's 10:00 is free again: an empty cell to book.
+    assert answer.cell(page.column_of("Chloe"), ten)["href"].endswith("&start=2031-03-12T10:00Z")
+
+
+def test_a_move_on_the_week_answers_with_its_two_day_columns_and_a_reshaped_grid_reloads(clinic, visitor):
+    item = appointment(clinic, clinic.chloe, at(TODAY, "10:00", "Europe/London"), name="Ada Lovelace")
+    desk = signed_in(visitor, clinic, "staff")
+    week = f"/dashboard/calendar/week?date={TODAY}&location_id={clinic.london.id}&provider_id={clinic.chloe.id}"
+    page = Grid(html(desk.get(week)))
+    friday = TODAY + timedelta(days=2)
+
+    response = _move_on_the_grid(clinic, desk, item, week, starts_on=friday.isoformat(), provider_id=clinic.chloe.id)
+    answer = Grid(html(response))
+    assert answer.head_names() == ["Wed 12 Mar", "Fri 14 Mar"]
+    [block] = answer.blocks
+    assert {page.row_of("11:00"), page.column_of("Fri")} <= set(block["classes"])
+
+    # A move outside the rows drawn changes the grid's shape: the whole view reloads instead.
+    late = _move_on_the_grid(clinic, desk, item, week, starts_at="20:00", provider_id=clinic.chloe.id,
+                             version=2, starts_on=friday.isoformat())
+    assert late.status_code == 204 and late.headers["HX-Trigger"] == "calendar-changed"
+
+
+def test_an_appointment_past_midnight_continues_on_the_next_day_in_the_day_week_and_agenda(clinic, visitor):
+    late = appointment(clinic, clinic.chloe, at(TODAY, "23:30", "Europe/London"), service=clinic.physio,
+                       name="Night Owl")  # 50 minutes: until 00:20 on Thursday
+    desk = signed_in(visitor, clinic, "staff")
+    thursday = TODAY + timedelta(days=1)
+
+    wednesday = Grid(html(desk.get(day_path(TODAY, clinic.london))))
+    [first] = wednesday.blocks
+    assert wednesday.labels()[-1] == "23:45" and {wednesday.row_of("23:30"), "s-2"} <= set(first["classes"])
+    assert "continued" not in first["classes"]
+
+    next_day = Grid(html(desk.get(day_path(thursday, clinic.london))))
+    [rest] = next_day.blocks
+    assert next_day.labels()[0] == "00:00"  # the day's rows reach back to midnight to show it
+    assert {next_day.row_of("00:00"), next_day.column_of("Chloe"), "s-2", "continued"} <= set(rest["classes"])
+    assert re.sub(r"\s+", " ", rest["text"]).strip().startswith("from Wed 23:30–00:20 Night Owl")
+    assert rest["href"] == f"/dashboard/appointments/{late.id}"
+    assert not [c for c in next_day.cells if next_day.row_of("00:15") in c["classes"]]  # no free cell under it
+
+    week = Grid(html(desk.get(f"/dashboard/calendar/week?date={TODAY}&location_id={clinic.london.id}"
+                              f"&provider_id={clinic.chloe.id}")))
+    wed, thu = week.blocks
+    assert {week.column_of("Wed"), week.row_of("23:30")} <= set(wed["classes"])
+    assert {week.column_of("Thu"), week.row_of("00:00"), "continued"} <= set(thu["classes"])
+
+    agenda = text(html(desk.get(f"/dashboard/calendar/agenda?date={thursday}&location_id={clinic.london.id}")))
+    assert "Wed 12 Mar 23:30–00:20 GMT Night Owl" in agenda
+
+
+def test_forty_five_providers_are_forty_five_columns_each_placed_by_a_class_the_stylesheet_has(clinic, visitor):
+    with tenant_context(clinic.tenant):
+        many = [add(Provider(tenant_id=clinic.tenant.id, name=f"Provider {n:02d}")) for n in range(44)]
+        for provider in many:
+            add(*working(clinic.tenant, provider, clinic.london))
+        db.session.commit()
+    appointment(clinic, many[-1], at(TODAY, "11:00", "Europe/London"), name="Last Column")
+    desk = signed_in(visitor, clinic, "staff")
+    page = html(desk.get(day_path(TODAY, clinic.london)))
+    grid = Grid(page)
+
+    assert len(grid.heads) == 45 and len(set(grid.column_of(h["text"].strip()[:11]) for h in grid.heads)) == 45
+    [block] = grid.blocks
+    assert grid.column_of("Provider 43") in block["classes"]
+    # Every placement class in the grid has its rule (the stylesheet's classes no longer stop at 40 columns:
+    # columns place themselves, in order; rows and spans are bounded by a day's quarter hours).
+    stylesheet = open("app/static/sloty.css").read()
+    used = {name for classes in re.findall(r'class="([^"]*)"', page) for name in classes.split()
+            if re.fullmatch(r"(r|s|rows)-\d+", name)}
+    assert used and {c for c in used if f".{c} {{" not in stylesheet} == set()
+    assert not re.search(r'class="[^"]*\bc-\d+', page)  # no per-column placement left to run out of
