@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import DEFAULTS, finalise, from_environment
 from app.core.database import db
+from app.core.records import described_by_models
 from app.extensions import csrf, limiter, login_manager, migrate
 from app.web import errors, formatting, input_checks, security, sites, transaction
 
@@ -31,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.modules import tables  # noqa: F401  (registers every table)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS, compare_type=True)
+    migrate.init_app(app, db, directory=MIGRATIONS, compare_type=True, include_object=described_by_models)
     login_manager.init_app(app)
     transaction.init_app(app)
     input_checks.init_app(app)

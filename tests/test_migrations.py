@@ -11,6 +11,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.core.database import db
+from app.core.records import described_by_models
 from app.extensions import migrate
 from tests.conftest import app_config
 from tests.support import services
@@ -35,7 +36,7 @@ def table_names() -> set[str]:
 def differences() -> list:
     """What autogenerate would still put in a migration: what ``flask db check`` checks."""
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": described_by_models})
         return compare_metadata(context, db.metadata)
 
 

@@ -83,6 +83,12 @@ def tenant_table_args(table: str, *references: tuple[str, str], extra: tuple = (
     return (*args, *extra)
 
 
+def described_by_models(object, name, type_, reflected, compare_to) -> bool:
+    """Whether autogenerate compares this schema object with the models: not the PostgreSQL-only
+    indexes that migrations write by hand (named ``*_trgm``, the directory's trigram indexes)."""
+    return not (type_ == "index" and reflected and compare_to is None and (name or "").endswith("_trgm"))
+
+
 def enum(*values: str, name: str) -> sa.Enum:
     """A portable enumerated string column, checked by the database."""
     return sa.Enum(*values, name=name, native_enum=False, create_constraint=True, length=20)
