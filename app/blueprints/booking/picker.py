@@ -68,18 +68,18 @@ def build(session, *, service, location, locations, providers, provider_id, day:
         )
 
     this_week = calendar(max(monday, today), sunday)
-    slots = this_week.slots(now)
-    per_day = availability.days_with_slots(slots)
+    offers = this_week.offers(now)  # the week's starts are counted; only the chosen day's become slots
+    per_day = offers.per_day()
     week_days = [(monday + timedelta(days=i), per_day.get(monday + timedelta(days=i), 0)) for i in range(7)]
     if per_day and not per_day.get(day) and landing:
         day = min(per_day)
     next_available = None
-    if not slots:
+    if not per_day:
         later = calendar(sunday + timedelta(days=1), today + this_week.policy.horizon).slots(now)
         next_available = later[0].local_start.date() if later else None
     return Picker(
         service=service, location=location, locations=locations, providers=providers, provider_id=provider_id,
-        day=day, today=today, week=week_days, slots=[s for s in slots if s.local_start.date() == day],
+        day=day, today=today, week=week_days, slots=offers.slots(day),
         next_available=next_available,
         previous_week=monday - timedelta(days=7) if monday > today else None,
         next_week=monday + timedelta(days=7),

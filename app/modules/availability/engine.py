@@ -8,7 +8,7 @@ instants. A working interval is resolved to UTC once, then stepped in UTC, so
 durations are exact, the skipped hour of spring never holds a slot, and the
 repeated hour of autumn yields distinct instants, never duplicates.
 """
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
@@ -47,6 +47,7 @@ class Booked(NamedTuple):
     blocked_from: datetime
     blocked_until: datetime
     seats_taken: int
+    provider_id: int | None = None  # last, so a loaded row is a Booked as it comes
 
 
 @dataclass
@@ -136,16 +137,27 @@ class Calendar:
 
     def slots(self, now: datetime) -> list[Slot]:
         """Every bookable slot in the range, earliest first; "any provider" merges providers."""
+        return self.offers(now).slots()
+
+    def offers(self, now: datetime) -> "Offers":
+        """Every start offered in the range and who offers it, not yet made into slots: a picker
+        counts a week's starts but shows one day's slots."""
         offers: dict[datetime, list[tuple[ProviderCalendar, int | None]]] = defaultdict(list)
         for provider in self.providers:
             for starts_at, seats_left in self._provider_starts(provider, now):
                 offers[starts_at].append((provider, seats_left))
-        return [self._slot(starts_at, offers[starts_at]) for starts_at in sorted(offers)]
+        return Offers(self, offers)
 
     def _slot(self, starts_at: datetime, offers: list[tuple[ProviderCalendar, int | None]]) -> Slot:
+        if len(offers) == 1:
+            provider, seats_left = offers[0]
+            ends_at = starts_at + provider.duration
+            return Slot(starts_at, ends_at, self.zone, (provider.provider_id,),
+                        None if self.capacity == 1 else seats_left, provider.price,
+                        (Terms(provider.provider_id, ends_at, provider.price),))
         terms = tuple(Terms(p.provider_id, starts_at + p.duration, p.price) for p, _ in offers)
         # Providers' lengths or prices may differ: show the shortest, then the cheapest.
-        shown = terms[0] if len(terms) == 1 else min(terms, key=lambda t: (t.ends_at, t.price or 0, t.provider_id))
+        shown = min(terms, key=lambda t: (t.ends_at, t.price or 0, t.provider_id))
         seats = None if self.capacity == 1 else max(seats_left for _, seats_left in offers)
         return Slot(starts_at, shown.ends_at, self.zone, tuple(t.provider_id for t in terms), seats, shown.price, terms)
 
@@ -184,6 +196,7 @@ class Calendar:
         interval, duration = self.policy.interval, provider.duration
         before, after = self.buffer_before, self.buffer_after
         blockers, sessions = self._blockers(provider)
+        capacity = None if self.capacity == 1 else self.capacity
         for day in self.days():
             if day in self.closures:
                 continue
@@ -191,16 +204,19 @@ class Calendar:
                 start = resolve(day, start_local, self.zone, earliest=True)
                 last = min(resolve(day, end_local, self.zone, earliest=False) - duration, latest)
                 # Starts step from the start of the hours, skipping in whole steps those too soon.
-                cursor = step_from(start, earliest, interval)
+                first = step_from(start, earliest, interval)
+                if not sessions:
+                    for cursor in blockers.free_starts(start, first, last, interval, before, duration + after):
+                        yield cursor, capacity
+                    continue
+                cursor = first
                 while cursor <= last:
                     busy_until = blockers.overlap_end(cursor - before, cursor + duration + after)
                     if busy_until is not None:
                         # Every later start overlaps that busy time too until it clears: skip them at once.
                         cursor = step_from(start, busy_until + before, interval)
                         continue
-                    if not sessions:
-                        yield cursor, None if self.capacity == 1 else self.capacity
-                    elif (seats_left := self._seats_in_session(cursor, duration, sessions)) > 0:
+                    if (seats_left := self._seats_in_session(cursor, duration, sessions)) > 0:
                         yield cursor, seats_left
                     cursor += interval
 
@@ -224,6 +240,34 @@ class Calendar:
         return self.capacity - (session.seats_taken if session else 0)
 
 
+@dataclass
+class Offers:
+    """The starts a calendar offers over its range, each with the providers offering it."""
+
+    calendar: Calendar
+    by_start: dict[datetime, list[tuple[ProviderCalendar, int | None]]]
+
+    def __post_init__(self):
+        self.starts = sorted(self.by_start)
+
+    def per_day(self) -> Counter:
+        """How many starts each local day of the range has (days without any are left out)."""
+        counts = Counter()
+        for day in self.calendar.days():
+            low, high = local_day_bounds(day, day, self.calendar.zone)
+            if count := bisect_left(self.starts, high) - bisect_left(self.starts, low):
+                counts[day] = count
+        return counts
+
+    def slots(self, day: date | None = None) -> list[Slot]:
+        """The slots, earliest first: every one, or those starting on the local ``day``."""
+        starts = self.starts
+        if day is not None:
+            low, high = local_day_bounds(day, day, self.calendar.zone)
+            starts = starts[bisect_left(starts, low):bisect_left(starts, high)]
+        return [self.calendar._slot(starts_at, self.by_start[starts_at]) for starts_at in starts]
+
+
 class Intervals:
     """A union of half-open [start, end) intervals, for fast overlap tests."""
 
@@ -245,6 +289,31 @@ class Intervals:
         if index + 1 < len(self.starts) and self.starts[index + 1] < end:
             return self.ends[index + 1]
         return None
+
+
+    def free_starts(self, origin: datetime, first: datetime, last: datetime, interval: timedelta,
+                    before: timedelta, after: timedelta):
+        """The starts ``first``, ``first + interval``, … up to ``last`` (all on ``origin``'s grid) whose
+        block, from ``before`` ahead of the start to ``after`` past it, overlaps no interval.
+        Walks the free gaps rather than testing each start: a start is blocked by [b, e) exactly
+        when it lies strictly between ``b - after`` and ``e + before``."""
+        cursor = first
+        index = bisect_right(self.ends, cursor - before)  # the first interval ending after the block starts
+        starts, ends = self.starts, self.ends
+        while cursor <= last:
+            if index == len(starts):
+                bound = last
+            else:
+                bound = min(last, starts[index] - after)
+            while cursor <= bound:
+                yield cursor
+                cursor += interval
+            if index == len(starts):
+                return
+            cleared = ends[index] + before
+            if cursor < cleared:
+                cursor = step_from(origin, cleared, interval)
+            index += 1
 
 
 def step_from(origin: datetime, instant: datetime, interval: timedelta) -> datetime:

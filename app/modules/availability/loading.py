@@ -161,23 +161,29 @@ def _load_booked(session, providers, range_start, range_end, ignore_appointment_
     params = {"provider_ids": list(providers), "from": range_start - BLOCK_MARGIN, "until": range_end + BLOCK_MARGIN}
     if ignore_appointment_id is not None:
         params["ignore_id"] = ignore_appointment_id
-    # Rows unpacked as tuples: a Row's attribute lookups cost more than the rest of this loop.
-    for appointment_id, provider_id, *rest in session.execute(
-        _booked_query(ignoring_one=ignore_appointment_id is not None), params
-    ):
-        providers[provider_id].booked.append(Booked(appointment_id, *rest))
+    native_utc = session.get_bind().dialect.name == "postgresql"
+    # Each row is a Booked, fields in order: a picker reads hundreds, and a Row's lookups cost more
+    # than the rest of this loop.
+    make = Booked._make
+    for row in session.execute(_booked_query(ignoring_one=ignore_appointment_id is not None, native_utc=native_utc),
+                               params):
+        booked = make(row)
+        providers[booked.provider_id].booked.append(booked)
 
 
 @cache
-def _booked_query(*, ignoring_one: bool) -> sa.Select:
+def _booked_query(*, ignoring_one: bool, native_utc: bool) -> sa.Select:
     seats = sa.func.coalesce(
         sa.func.sum(sa.case((AppointmentParticipant.cancelled_at.is_(None), AppointmentParticipant.seats), else_=0)), 0
     )
+    # Our PostgreSQL sessions run in UTC, so psycopg2's instants are already what UTCDateTime would
+    # make of them: read them as plain timestamps and skip a conversion call per value.
+    instants = [Appointment.starts_at, Appointment.blocked_from, Appointment.blocked_until]
+    if native_utc:
+        instants = [sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.key) for column in instants]
     query = (
-        sa.select(
-            Appointment.id, Appointment.provider_id, Appointment.service_id, Appointment.location_id,
-            Appointment.starts_at, Appointment.blocked_from, Appointment.blocked_until, seats.label("seats"),
-        )
+        sa.select(Appointment.id, Appointment.service_id, Appointment.location_id, *instants, seats.label("seats"),
+                  Appointment.provider_id)
         .outerjoin(AppointmentParticipant, AppointmentParticipant.appointment_id == Appointment.id)
         .where(
             Appointment.provider_id.in_(sa.bindparam("provider_ids", expanding=True)),

@@ -10,41 +10,22 @@ in-process p50/p95 (Flask test client, one request at a time) of:
 - the week view of one provider, the same way;
 - the slots fragment for "anyone available", as bench/availability.py requests it.
 
-    .venv/bin/python bench/calendar.py --database-url postgresql://postgres@127.0.0.1:5432/sloty_bench_calendar
+    .venv/bin/python bench/calendar_views.py --database-url postgresql://postgres@127.0.0.1:5432/sloty_bench_calendar
 
 The database is dropped and created afresh, and dropped again at the end (``--keep`` leaves it).
 """
-import sys
-from pathlib import Path
+import argparse
+import os
+import time
+from datetime import datetime, timedelta
 
-# This file's name is the standard library's calendar module's: keep its folder off the import path.
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH]
-sys.path.insert(0, str(BENCH.parent))
+import availability as seeding  # bench/availability.py: database, seeding, statistics (and app/ on the path)
+from sqlalchemy.engine import make_url
 
-import argparse  # noqa: E402
-import importlib.util  # noqa: E402
-import os  # noqa: E402
-import time  # noqa: E402
-from datetime import datetime, timedelta  # noqa: E402
-
-from sqlalchemy.engine import make_url  # noqa: E402
-
-
-def _load_seeding():
-    """bench/availability.py (database, seeding, statistics), loaded by its path."""
-    spec = importlib.util.spec_from_file_location("bench_availability", BENCH / "availability.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-seeding = _load_seeding()
-
-from app.core.database import db  # noqa: E402
-from app.core.tenancy import tenant_context  # noqa: E402
-from app.modules import accounts  # noqa: E402
-from app.modules.tenants.models import Tenant  # noqa: E402
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules import accounts
+from app.modules.tenants.models import Tenant
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/sloty_bench_calendar"
 PROVIDERS = 12
