@@ -1,5 +1,7 @@
 """The slot picker as customers see it: locations, providers, a week strip and one day's times."""
 from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import urlencode
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,9 +45,18 @@ class Picker:
         params = {"location": self.location.id, "provider": self.provider_param, "day": self.day.isoformat()}
         return params | {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
 
-    def week_query(self, monday: date) -> dict:
-        """URL parameters that land on ``monday``'s week, on its first day with times."""
-        return self.query(day=monday, week=monday)
+    def day_link(self, day: date) -> str:
+        """The query string showing ``day``: built from a prefix worked out once, as the week strip
+        makes nine of them on every picker."""
+        return f"{self._link_prefix}&day={day.isoformat()}"
+
+    def week_link(self, monday: date) -> str:
+        """The query string landing on ``monday``'s week, on its first day with times."""
+        return f"{self._link_prefix}&day={monday.isoformat()}&week={monday.isoformat()}"
+
+    @cached_property
+    def _link_prefix(self) -> str:
+        return urlencode({"location": self.location.id, "provider": self.provider_param})
 
 
 def today_at(location, now: datetime) -> date:

@@ -158,7 +158,8 @@ def _exceptions_query() -> sa.CompoundSelect:
 
 
 def _load_booked(session, providers, range_start, range_end, ignore_appointment_id) -> None:
-    params = {"provider_ids": list(providers), "from": range_start - BLOCK_MARGIN, "until": range_end + BLOCK_MARGIN}
+    params = {"provider_ids": list(providers), "from": range_start - BLOCK_MARGIN, "until": range_end + BLOCK_MARGIN,
+              "range_start": range_start, "range_end": range_end}
     if ignore_appointment_id is not None:
         params["ignore_id"] = ignore_appointment_id
     native_utc = session.get_bind().dialect.name == "postgresql"
@@ -188,8 +189,11 @@ def _booked_query(*, ignoring_one: bool, native_utc: bool) -> sa.Select:
         .where(
             Appointment.provider_id.in_(sa.bindparam("provider_ids", expanding=True)),
             Appointment.status.in_(ACTIVE_STATUSES),
+            # The margin lets the index on starts_at find them; only those whose block reaches the range count.
             Appointment.starts_at >= sa.bindparam("from", type_=UTCDateTime),
             Appointment.starts_at < sa.bindparam("until", type_=UTCDateTime),
+            Appointment.blocked_until > sa.bindparam("range_start", type_=UTCDateTime),
+            Appointment.blocked_from < sa.bindparam("range_end", type_=UTCDateTime),
         )
         .group_by(Appointment.id)
     )

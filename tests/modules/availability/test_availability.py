@@ -205,6 +205,25 @@ def test_the_starts_offered_are_exactly_those_a_step_by_step_check_finds(day):
     assert [slot.starts_at for slot in calendar_.slots(now)] == expected
 
 
+def test_a_weeks_offers_count_each_local_day_and_make_one_days_slots_across_the_clocks_going_back():
+    """The picker counts a week's starts per day and makes slots of one day only: the counts and that
+    day's slots are those of the whole week's slots, on the week London's clocks go back (25 October 2026)."""
+    monday, sunday = date(2026, 10, 19), date(2026, 10, 25)
+    week = calendar(
+        provider(1, hours=(("00:00", "03:00"), ("09:00", "12:00")), time_off=[(at("10:00", monday), at("10:30", monday))]),
+        provider(2, hours=(("00:30", "02:30"), ("23:00", "23:59")), duration=45),
+        first=monday, last=sunday,
+    )
+    every_slot = week.slots(NOW)
+    offers = week.offers(NOW)
+
+    assert offers.per_day() == availability.days_with_slots(every_slot)
+    assert offers.per_day()[sunday] > offers.per_day()[monday]  # the repeated hour gives Sunday more starts
+    for day in week.days():
+        assert offers.slots(day) == [slot for slot in every_slot if slot.local_start.date() == day]
+    assert offers.slots() == every_slot
+
+
 # --- loading from the database -------------------------------------------------------------
 
 @pytest.fixture
