@@ -61,7 +61,7 @@ def load(
         return calendar
     range_start, range_end = local_day_bounds(first_day, last_day, zone)
     _load_exceptions(session, calendar, location, providers, range_start, range_end)
-    _load_booked(session, providers, range_start, range_end, ignore_appointment_id)
+    _load_booked(session, service.tenant_id, providers, range_start, range_end, ignore_appointment_id)
     calendar.providers = sorted(providers.values(), key=lambda p: p.provider_id)
     return calendar
 
@@ -157,14 +157,13 @@ def _exceptions_query() -> sa.CompoundSelect:
     return reused(sa.union_all(overrides, time_off, closures))
 
 
-def _load_booked(session, providers, range_start, range_end, ignore_appointment_id) -> None:
-    params = {"provider_ids": list(providers), "from": range_start - BLOCK_MARGIN, "until": range_end + BLOCK_MARGIN,
-              "range_start": range_start, "range_end": range_end}
+def _load_booked(session, tenant_id, providers, range_start, range_end, ignore_appointment_id) -> None:
+    params = {"tenant_id": tenant_id, "provider_ids": list(providers), "from": range_start - BLOCK_MARGIN,
+              "until": range_end + BLOCK_MARGIN, "range_start": range_start, "range_end": range_end}
     if ignore_appointment_id is not None:
         params["ignore_id"] = ignore_appointment_id
     native_utc = session.get_bind().dialect.name == "postgresql"
-    # Each row is a Booked, fields in order: a picker reads hundreds, and a Row's lookups cost more
-    # than the rest of this loop.
+    # Each row is a Booked, fields in order: a picker reads hundreds.
     make = Booked._make
     for row in session.execute(_booked_query(ignoring_one=ignore_appointment_id is not None, native_utc=native_utc),
                                params):
@@ -174,29 +173,37 @@ def _load_booked(session, providers, range_start, range_end, ignore_appointment_
 
 @cache
 def _booked_query(*, ignoring_one: bool, native_utc: bool) -> sa.Select:
-    seats = sa.func.coalesce(
-        sa.func.sum(sa.case((AppointmentParticipant.cancelled_at.is_(None), AppointmentParticipant.seats), else_=0)), 0
-    )
-    # Our PostgreSQL sessions run in UTC, so psycopg2's instants are already what UTCDateTime would
-    # make of them: read them as plain timestamps and skip a conversion call per value.
-    instants = [Appointment.starts_at, Appointment.blocked_from, Appointment.blocked_until]
+    """The active appointments of some providers around a range, as plain rows.
+
+    Read from the Core tables, so the ORM does not wrap each of the hundreds of rows (which cost
+    more than the rest of the picker's loop). Core tables are outside the automatic tenant scope,
+    so the tenant is named here explicitly; the provider ids come from a scoped query besides."""
+    appointments, participants = Appointment.__table__.c, AppointmentParticipant.__table__.c
+    seats = sa.func.coalesce(sa.func.sum(sa.case((participants.cancelled_at.is_(None), participants.seats), else_=0)), 0)
+    instants = [appointments.starts_at, appointments.blocked_from, appointments.blocked_until]
     if native_utc:
+        # Our PostgreSQL sessions run in UTC, so psycopg2's instants are already what UTCDateTime
+        # would make of them: read them as plain timestamps, without a conversion call per value.
         instants = [sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.key) for column in instants]
     query = (
-        sa.select(Appointment.id, Appointment.service_id, Appointment.location_id, *instants, seats.label("seats"),
-                  Appointment.provider_id)
-        .outerjoin(AppointmentParticipant, AppointmentParticipant.appointment_id == Appointment.id)
+        sa.select(appointments.id, appointments.service_id, appointments.location_id, *instants, seats.label("seats"),
+                  appointments.provider_id)
+        .select_from(Appointment.__table__.outerjoin(
+            AppointmentParticipant.__table__,
+            sa.and_(participants.appointment_id == appointments.id, participants.tenant_id == appointments.tenant_id),
+        ))
         .where(
-            Appointment.provider_id.in_(sa.bindparam("provider_ids", expanding=True)),
-            Appointment.status.in_(ACTIVE_STATUSES),
+            appointments.tenant_id == sa.bindparam("tenant_id"),
+            appointments.provider_id.in_(sa.bindparam("provider_ids", expanding=True)),
+            appointments.status.in_(ACTIVE_STATUSES),
             # The margin lets the index on starts_at find them; only those whose block reaches the range count.
-            Appointment.starts_at >= sa.bindparam("from", type_=UTCDateTime),
-            Appointment.starts_at < sa.bindparam("until", type_=UTCDateTime),
-            Appointment.blocked_until > sa.bindparam("range_start", type_=UTCDateTime),
-            Appointment.blocked_from < sa.bindparam("range_end", type_=UTCDateTime),
+            appointments.starts_at >= sa.bindparam("from", type_=UTCDateTime),
+            appointments.starts_at < sa.bindparam("until", type_=UTCDateTime),
+            appointments.blocked_until > sa.bindparam("range_start", type_=UTCDateTime),
+            appointments.blocked_from < sa.bindparam("range_end", type_=UTCDateTime),
         )
-        .group_by(Appointment.id)
+        .group_by(appointments.id)
     )
     if ignoring_one:
-        query = query.where(Appointment.id != sa.bindparam("ignore_id"))
+        query = query.where(appointments.id != sa.bindparam("ignore_id"))
     return reused(query)

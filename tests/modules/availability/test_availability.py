@@ -11,6 +11,7 @@ from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules import availability
 from app.modules.appointments.models import Appointment
+from app.modules.availability import loading
 from app.modules.availability.engine import Booked, Calendar, Policy, ProviderCalendar
 from app.modules.catalogue.models import LocationClosure
 from app.modules.schedules.models import BookingPolicy, ScheduleOverride, TimeOff, WorkingHours
@@ -322,3 +323,22 @@ def test_another_tenants_appointments_do_not_block(clinic):
     with tenant_context(tenant):
         cal = load_week(service, location)
     assert all(not p.booked for p in cal.providers)
+
+
+def test_the_appointments_read_from_the_core_table_are_still_only_the_tenants(clinic):
+    """The booked times are read outside the ORM's automatic scope: their statement names the tenant
+    itself, so even another tenant's provider ids find nothing."""
+    tenant, location, service, providers = clinic
+    other = build_practice("other")
+    factories.appointment(
+        other["tenant"], location=other["location"], provider=other["provider"], service=other["service"],
+        customer=other["customer"], starts_at=datetime(2030, 6, 3, 9, tzinfo=UTC),
+    )
+    window = (datetime(2030, 6, 3, tzinfo=UTC), datetime(2030, 6, 4, tzinfo=UTC))
+    theirs = ProviderCalendar(other["provider"].id, "theirs", timedelta(minutes=30), None)
+    with tenant_context(tenant):
+        loading._load_booked(db.session, tenant.id, {theirs.provider_id: theirs}, *window, None)
+    assert theirs.booked == []
+    with tenant_context(other["tenant"]):
+        loading._load_booked(db.session, other["tenant"].id, {theirs.provider_id: theirs}, *window, None)
+    assert [b.starts_at for b in theirs.booked] == [datetime(2030, 6, 3, 9, tzinfo=UTC)]
