@@ -144,8 +144,10 @@ class Calendar:
         counts a week's starts but shows one day's slots."""
         offers: dict[datetime, list[tuple[ProviderCalendar, int | None]]] = defaultdict(list)
         for provider in self.providers:
-            for starts_at, seats_left in self._provider_starts(provider, now):
-                offers[starts_at].append((provider, seats_left))
+            for starts, seats_left in self._provider_starts(provider, now):
+                offer = (provider, seats_left)
+                for starts_at in starts:
+                    offers[starts_at].append(offer)
         return Offers(self, offers)
 
     def _slot(self, starts_at: datetime, offers: list[tuple[ProviderCalendar, int | None]]) -> Slot:
@@ -190,7 +192,8 @@ class Calendar:
         return next((p for p in self.providers if p.provider_id == provider_id), None)
 
     def _provider_starts(self, provider: ProviderCalendar, now: datetime):
-        """The starts ``provider`` could take, each with the seats left (None unless a group)."""
+        """The starts ``provider`` could take, in runs that have the same seats left (None unless a
+        group): (starts, seats) for each working interval, or for each start of a group's."""
         earliest = now + self.policy.min_notice
         latest = now + self.policy.horizon
         interval, duration = self.policy.interval, provider.duration
@@ -206,8 +209,7 @@ class Calendar:
                 # Starts step from the start of the hours, skipping in whole steps those too soon.
                 first = step_from(start, earliest, interval)
                 if not sessions:
-                    for cursor in blockers.free_starts(start, first, last, interval, before, duration + after):
-                        yield cursor, capacity
+                    yield blockers.free_starts(start, first, last, interval, before, duration + after), capacity
                     continue
                 cursor = first
                 while cursor <= last:
@@ -217,7 +219,7 @@ class Calendar:
                         cursor = step_from(start, busy_until + before, interval)
                         continue
                     if (seats_left := self._seats_in_session(cursor, duration, sessions)) > 0:
-                        yield cursor, seats_left
+                        yield (cursor,), seats_left
                     cursor += interval
 
     def _blockers(self, provider: ProviderCalendar):
@@ -292,28 +294,28 @@ class Intervals:
 
 
     def free_starts(self, origin: datetime, first: datetime, last: datetime, interval: timedelta,
-                    before: timedelta, after: timedelta):
+                    before: timedelta, after: timedelta) -> list[datetime]:
         """The starts ``first``, ``first + interval``, … up to ``last`` (all on ``origin``'s grid) whose
         block, from ``before`` ahead of the start to ``after`` past it, overlaps no interval.
         Walks the free gaps rather than testing each start: a start is blocked by [b, e) exactly
         when it lies strictly between ``b - after`` and ``e + before``."""
+        free: list[datetime] = []
         cursor = first
-        index = bisect_right(self.ends, cursor - before)  # the first interval ending after the block starts
         starts, ends = self.starts, self.ends
-        while cursor <= last:
-            if index == len(starts):
-                bound = last
-            else:
-                bound = min(last, starts[index] - after)
+        for index in range(bisect_right(ends, cursor - before), len(starts)):  # intervals ending after the block starts
+            bound = min(last, starts[index] - after)
             while cursor <= bound:
-                yield cursor
+                free.append(cursor)
                 cursor += interval
-            if index == len(starts):
-                return
+            if cursor > last:
+                return free
             cleared = ends[index] + before
             if cursor < cleared:
                 cursor = step_from(origin, cleared, interval)
-            index += 1
+        while cursor <= last:
+            free.append(cursor)
+            cursor += interval
+        return free
 
 
 def step_from(origin: datetime, instant: datetime, interval: timedelta) -> datetime:
