@@ -224,6 +224,8 @@ class Calendar:
 
     def _blockers(self, provider: ProviderCalendar):
         """Busy intervals (merged) and, for a group service, its open sessions here by start."""
+        if self.capacity == 1:  # no sessions to join: everything booked is busy
+            return Intervals([*provider.time_off, *((b.blocked_from, b.blocked_until) for b in provider.booked)]), {}
         sessions: dict[datetime, Booked] = {}
         busy = list(provider.time_off)
         for booked in provider.booked:
@@ -274,14 +276,15 @@ class Intervals:
     """A union of half-open [start, end) intervals, for fast overlap tests."""
 
     def __init__(self, intervals):
-        merged: list[list[datetime]] = []
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
         for start, end in sorted(intervals):
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
+            if self.ends and start <= self.ends[-1]:
+                if end > self.ends[-1]:
+                    self.ends[-1] = end
             else:
-                merged.append([start, end])
-        self.starts = [start for start, _ in merged]
-        self.ends = [end for _, end in merged]
+                self.starts.append(start)
+                self.ends.append(end)
 
     def overlap_end(self, start: datetime, end: datetime) -> datetime | None:
         """Where the first interval overlapping [start, end) ends; None when nothing overlaps it."""
