@@ -1,6 +1,6 @@
 """A customer's record as the practice keeps it: the appointments and messages of their history,
 their contact details and consent, and the answers to customer-scope intake questions."""
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -80,8 +80,10 @@ def update_details(session: Session, customer: Customer, *, name: str, email: st
         email = normalise_email(email or "")
     except ContactError as error:
         raise DomainError(str(error), field="email") from None
+    phone = (phone or "").strip()
     try:
-        phone = normalise_phone(phone, phone_region) if (phone or "").strip() else None
+        # A number kept from before is kept as it is, so an old entry the rules now refuse blocks no other change.
+        phone = None if not phone else phone if phone == customer.phone else normalise_phone(phone, phone_region)
     except ContactError as error:
         raise DomainError(str(error), field="phone") from None
     if email != customer.email.lower() and session.scalar(
@@ -196,7 +198,6 @@ def book_again(session: Session, history: History, *, now: datetime) -> Rebookin
     calendar = availability.load(session, service=last.service, location=last.location,
                                  first_day=now.astimezone(zone).date(),
                                  last_day=(now + REBOOK_WITHIN).astimezone(zone).date(), provider_id=last.provider_id)
-    # Staff may book inside the online minimum notice, and beyond the online horizon.
-    calendar.policy = replace(calendar.policy, min_notice=timedelta(0), horizon=REBOOK_WITHIN + timedelta(days=1))
+    # The online rules as they are: the time offered can be booked without overriding any of them.
     slots = calendar.slots(now)
     return Rebooking(last.provider_id, last.location_id, last.service_id, slots[0].starts_at if slots else None)
