@@ -4,6 +4,7 @@ GET form without it; then their record, reached from the list."""
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from app.core.database import db
@@ -36,6 +37,11 @@ def sign_in(page, live_server, clinic):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
 
 
+def serious_violations(page) -> list[str]:
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']}" for v in found if v["impact"] in ("serious", "critical")]
+
+
 def rows(page):
     return page.locator("#customers tbody tr")
 
@@ -57,8 +63,11 @@ def test_with_javascript_the_list_follows_the_typing_and_the_url_is_pushed(clini
     page.reload()
     expect(page.get_by_label("Find a customer")).to_have_value("07700 900123")
     expect(rows(page)).to_have_count(1)
+    assert serious_violations(page) == []
     page.get_by_role("link", name="Grace Hopper").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Grace Hopper")
+    expect(page.get_by_label("Dental insurance provider")).to_be_visible()  # her record, with its kept answers
+    assert serious_violations(page) == []
     assert errors == []
 
 
