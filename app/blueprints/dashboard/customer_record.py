@@ -106,10 +106,9 @@ def update_customer_details(customer_id: int):
     form = DetailsForm()
     if form.validate_on_submit():
         try:
-            with db.session.begin_nested():
-                record.update_details(db.session, customer, name=form.name.data, email=form.email.data,
-                                      phone=form.phone.data, phone_region=region_for_timezone(current_tenant.timezone),
-                                      actor=current_user)
+            record.update_details(db.session, customer, name=form.name.data, email=form.email.data,
+                                  phone=form.phone.data, phone_region=region_for_timezone(current_tenant.timezone),
+                                  actor=current_user)
         except DomainError as error:
             show_error(form, error)
         else:

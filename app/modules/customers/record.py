@@ -57,8 +57,9 @@ def messages(session: Session, customer: Customer, bookings: list[AppointmentPar
     sign-in links sent to their address."""
     sent_to = [Notification.participant_id.in_([b.id for b in bookings])] if bookings else []
     if sign_in_links:
-        sent_to.append(sa.and_(Notification.kind == "magic_link", Notification.participant_id.is_(None),
-                               sa.func.lower(Notification.recipient) == customer.email.lower()))
+        # Stored as sent: the customer's address, normalised (lower case) as customers' addresses are.
+        sent_to.append(sa.and_(Notification.recipient == customer.email, Notification.kind == "magic_link",
+                               Notification.participant_id.is_(None)))
     if not sent_to:
         return []
     return list(session.scalars(

@@ -98,7 +98,7 @@ def test_messages_are_those_about_their_bookings_and_their_sign_in_links(clinic,
                 ("email", "booking_confirmed", "grace@example.com", mine.id, timedelta(0)),
                 ("sms", "reminder", "+447911123456", mine.id, timedelta(days=1)),
                 ("email", "booking_confirmed", "other@example.com", theirs.id, timedelta(0)),
-                ("email", "magic_link", "GRACE@example.com", None, timedelta(minutes=-5)),
+                ("email", "magic_link", "grace@example.com", None, timedelta(minutes=-5)),
                 ("email", "magic_link", "other@example.com", None, timedelta(minutes=-5)),
             )))
         history = record.history(db.session, grace, now=now)
