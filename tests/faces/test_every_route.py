@@ -59,7 +59,6 @@ BUDGETS = {
     "dashboard.practice_settings": 3,
     # Lazy loads again: service, location, provider, participants and customers, one query each.
     "dashboard.appointment": 10,  # and the providers it can move to
-    "dashboard.customer": 6,
     "dashboard.provider": 5,
     "dashboard.team": 5,  # the members, the providers not yet linked to one, the pending invitations
     "dashboard.reminder_settings": 2,
@@ -75,6 +74,11 @@ BUDGETS = {
     # A no-JavaScript search (?q=) adds its one statement.
     "dashboard.new_appointment": 5,
     "dashboard.customer_search": 3,  # the tenant, the user, then the customers matching in one statement
+    "dashboard.customers": 3,  # the tenant, the user, then a keyset page of the directory in one statement
+    # The tenant, the user, the customer; their bookings with all the page shows (one statement); the
+    # customer-scope questions with their options; the answers; the messages; the notes; and "book again":
+    # the availability engine's 3 for their last booking's provider.
+    "dashboard.customer": 11,
 }
 
 STAFF_BLUEPRINTS = ("dashboard", "backoffice")

@@ -66,6 +66,7 @@ QUERIES = {
     "dashboard.new_appointment": lambda p: {"provider_id": p["provider"].id, "location_id": p["location"].id,
                                             "start": a_free_slot(p)},
     "dashboard.customer_search": lambda p: {"q": p["customer"].name[:4]},
+    "dashboard.customers": lambda p: {"q": p["customer"].name[:4]},
 }
 ARGUMENT = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 

@@ -12,6 +12,7 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     blocked_time,
     calendar,
     calendar_feeds,
+    customer_record,
     customers,
     getting_started,
     hours,

@@ -140,6 +140,8 @@ def new_appointment():
                      start=starts_at.strftime(INSTANT_FORMAT), idempotency_key=secrets.token_urlsafe(24))
         if request.args.get("service_id", "").isdigit():
             form.service_id.data = int(request.args["service_id"])
+        if request.args.get("customer_id", "").isdigit():  # "book again" from the customer's record
+            form.customer_id.data = int(request.args["customer_id"])
         found = _search(q, location) if q else None
         return _page(form, provider, location, starts_at, services, found=found, q=q)
 

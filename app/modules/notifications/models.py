@@ -32,6 +32,8 @@ class Notification(TenantOwned, db.Model):
         ("participant_id", "appointment_participants"),
         extra=(
             sa.Index("ix_notifications_status_scheduled_for", "status", "scheduled_for"),
+            # A customer's record lists the sign-in links sent to their address.
+            sa.Index("ix_notifications_tenant_id_recipient", "tenant_id", "recipient"),
             # One pending reminder per booking (its appointment and participant), offset and channel.
             sa.Index(
                 "uq_notifications_one_reminder",
