@@ -75,6 +75,16 @@ BUDGETS = {
     # A no-JavaScript search (?q=) adds its one statement.
     "dashboard.new_appointment": 5,
     "dashboard.customer_search": 3,  # the tenant, the user, then the customers matching in one statement
+    # Duplicates: the tenant, the user, the matching customers (one statement), then their booking counts.
+    "dashboard.customer_duplicates": 4,
+    # The merge's confirmation: the two customers; the duplicate's bookings with all they show, the kept
+    # customer's in the same appointments, both customers' answers, the notes and the messages not sent yet.
+    "dashboard.customer_merge": 9,
+    # An export: the customer; the bookings with all they show, their answers, the profile's answers,
+    # the messages and the notes (a download, not a page: its headers are checked above all the same).
+    "dashboard.export_customer_json": 8,
+    "dashboard.export_customer_csv": 8,
+    "dashboard.customer_erasure": 3,  # the confirmation: the customer alone
 }
 
 STAFF_BLUEPRINTS = ("dashboard", "backoffice")

@@ -12,6 +12,8 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     blocked_time,
     calendar,
     calendar_feeds,
+    customer_merge,
+    customer_privacy,
     customers,
     getting_started,
     hours,
