@@ -62,7 +62,7 @@ def _messages_query(customer: Customer, booking_ids: list[int]):
 
 def export(session: Session, customer: Customer, *, timezone_name: str, currency: str) -> dict:
     """Everything held on ``customer``, ready for JSON: contact details, consents, intake answers,
-    appointments (with the answers given), messages and staff notes. Six statements."""
+    appointments (with the answers given), messages and staff notes. Five statements."""
     zone = ZoneInfo(timezone_name)
     bookings = _bookings(session, customer)
     booking_ids = [b.id for b in bookings]
