@@ -43,11 +43,12 @@ def merge_from_the_duplicates_page(page, live_server, clinic):
     expect(page.get_by_role("heading", level=2, name="Same email (ignoring capitals)")).to_be_visible()
     page.get_by_role("link", name="Review merge into Anna Smith").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Merge Anna Smith into Anna Smith")
+    merging = f"Merge Anna Smith (#{clinic.again.id}) into Anna Smith (#{clinic.anna.id})"
+    expect(page.get_by_role("heading", level=1)).to_have_text(merging)
     expect(page.get_by_role("heading", name="Bookings: 1")).to_be_visible()
     expect(page.locator("#moving-bookings-list li")).to_have_count(1)
     expect(page.locator("#moving-bookings-list")).to_contain_text("Dental check-up with Chloe Martin")
-    page.get_by_role("button", name="Merge Anna Smith into Anna Smith").click()
+    page.get_by_role("button", name=merging).click()
 
     expect(page).to_have_url(live_server.url(clinic.tenant.slug, f"/dashboard/customers/{clinic.anna.id}"))
     expect(page.locator("#flashes")).to_contain_text(f"Anna Smith (#{clinic.again.id}) is merged into Anna Smith")

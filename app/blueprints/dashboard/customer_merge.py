@@ -79,6 +79,12 @@ def merge_customer(customer_id: int):
         return _merge_page(kept, merged, problem=str(error), status=409)
     except merging.NotMergeable as error:
         return _merge_page(kept, merged, problem=str(error), status=409)
-    flash(f"{plan.merged.name} (#{plan.merged.id}) is merged into {plan.kept.name}: "
-          f"{len(plan.bookings)} bookings, {len(plan.answers)} answers and {len(plan.notes)} notes moved.", "success")
+    moved = ", ".join(_counted(len(rows), word) for rows, word in (
+        (plan.bookings, "booking"), (plan.answers, "intake answer"), (plan.notes, "staff note")))
+    flash(f"{plan.merged.name} (#{plan.merged.id}) is merged into {plan.kept.name} (#{plan.kept.id}); moved: {moved}.",
+          "success")
     return see_other(url_for("dashboard.customer", customer_id=kept.id))
+
+
+def _counted(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"

@@ -40,6 +40,7 @@ def _instant(value: datetime | None, zone: ZoneInfo) -> dict | None:
     """An instant in the practice's time zone and in UTC, both ISO 8601."""
     if value is None:
         return None
+    value = value.replace(microsecond=0)
     return {"local": value.astimezone(zone).isoformat(), "utc": value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")}
 
 

@@ -79,7 +79,7 @@ def test_the_confirmation_shows_what_moves_and_the_merge_moves_it(clinic, visito
     desk = signed_in(visitor, clinic, "staff")
     page = html(merge_page(desk, anna, again))
     shown = text(page)
-    assert "Merge Anna Smith into Anna Smith" in shown
+    assert f"Merge Anna Smith (#{again.id}) into Anna Smith (#{anna.id})" in shown
     assert f"Kept: Anna Smith #{anna.id} Email anna@example.com" in shown
     assert f"Merged away: Anna Smith #{again.id} Email ANNA@example.com Phone +447700900123" in shown
     assert "Bookings: 2" in shown and "Dental check-up with Chloe Martin (confirmed)" in shown
@@ -88,14 +88,16 @@ def test_the_confirmation_shows_what_moves_and_the_merge_moves_it(clinic, visito
     assert "Date of birth: keeps “1980-01-01”, drops “1981-02-02”" in shown
     assert "Staff notes: 1" in shown and "Front Desk: Called to rebook" in shown
     assert "Messages not sent yet: 1" in shown and "Reminder by email" in shown and "goes to anna@example.com instead" in shown
-    assert "Anna Smith has no phone: Anna Smith’s, +447700900123, is taken." in shown
+    assert f"Anna Smith (#{anna.id}) has no phone: Anna Smith (#{again.id})’s, +447700900123, is taken." in shown
+    assert f"Anna Smith (#{anna.id})’s own answer is kept, Anna Smith (#{again.id})’s is dropped." in shown
     assert link_to(page, "instead") == f"/dashboard/customers/{again.id}/merge?with={anna.id}"
     assert rows(clinic.tenant, AuditEvent, AuditEvent.action == "customer.merged") == [], "looking changes nothing"
 
     response = desk.post(f"/dashboard/customers/{anna.id}/merge", form_fields(page, "merge-form"))
     assert response.status_code == 303 and redirect_path(response) == f"/dashboard/customers/{anna.id}"
     record = text(html(desk.get(redirect_path(response))))
-    assert f"Anna Smith (#{again.id}) is merged into Anna Smith: 2 bookings, 1 answers and 1 notes moved." in record
+    assert (f"Anna Smith (#{again.id}) is merged into Anna Smith (#{anna.id}); "
+            "moved: 2 bookings, 1 intake answer, 1 staff note.") in record
     assert record.count("Dental check-up") == 2 and "Physiotherapy session" in record
 
     t = clinic.tenant
