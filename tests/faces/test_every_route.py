@@ -81,9 +81,10 @@ BUDGETS = {
     # customer's in the same appointments, both customers' answers, the notes and the messages not sent yet.
     "dashboard.customer_merge": 9,
     # An export: the customer; the bookings with all they show, their answers, the profile's answers,
-    # the messages and the notes (a download, not a page: its headers are checked above all the same).
-    "dashboard.export_customer_json": 8,
-    "dashboard.export_customer_csv": 8,
+    # the messages, the notes and the duplicates merged in (a download, not a page: its headers are
+    # checked above all the same).
+    "dashboard.export_customer_json": 9,
+    "dashboard.export_customer_csv": 9,
     "dashboard.customer_erasure": 3,  # the confirmation: the customer alone
 }
 

@@ -63,7 +63,8 @@ def _messages_query(customer: Customer, booking_ids: list[int]):
 
 def export(session: Session, customer: Customer, *, timezone_name: str, currency: str) -> dict:
     """Everything held on ``customer``, ready for JSON: contact details, consents, intake answers,
-    appointments (with the answers given), messages and staff notes. Five statements."""
+    appointments (with the answers given), messages, staff notes and the duplicates merged into them.
+    Six statements."""
     zone = ZoneInfo(timezone_name)
     bookings = _bookings(session, customer)
     booking_ids = [b.id for b in bookings]
@@ -85,6 +86,8 @@ def export(session: Session, customer: Customer, *, timezone_name: str, currency
     notes = session.scalars(
         sa.select(CustomerNote).where(CustomerNote.customer_id == customer.id).order_by(CustomerNote.created_at, CustomerNote.id)
     )
+    # Duplicates merged into this customer keep the contact details they were made with.
+    merged = session.scalars(sa.select(Customer).where(Customer.merged_into_id == customer.id).order_by(Customer.id))
     return {
         "customer": {
             "id": customer.id, "name": customer.name, "email": customer.email, "phone": customer.phone,
@@ -114,6 +117,11 @@ def export(session: Session, customer: Customer, *, timezone_name: str, currency
         ],
         "staff_notes": [
             {"id": n.id, "written": _instant(n.created_at, zone), "author": n.author_name, "note": n.body} for n in notes
+        ],
+        "merged_records": [
+            {"id": m.id, "name": m.name, "email": m.email, "phone": m.phone, "notes": m.notes,
+             "consents": {"email": m.email_consent, "sms": m.sms_consent}, "created": _instant(m.created_at, zone)}
+            for m in merged
         ],
     }
 
@@ -154,9 +162,12 @@ def export_csv(data: dict) -> str:
     facts("consent", "", data["consents"])
     for answer in data["intake_answers"]:
         writer.writerow(["intake_answer", answer["key"], answer["question"], _cell(answer["answer"])])
-    for section, key in (("appointment", "appointments"), ("message", "messages"), ("staff_note", "staff_notes")):
+    for section, key in (("appointment", "appointments"), ("message", "messages"), ("staff_note", "staff_notes"),
+                         ("merged_record", "merged_records")):
         for item in data[key]:
-            facts(section, item["id"], {k: v for k, v in item.items() if k != "id"})
+            fields = {k: v for k, v in item.items() if k != "id"}
+            fields |= {f"{k}_consent": v for k, v in fields.pop("consents", {}).items()}
+            facts(section, item["id"], fields)
     return out.getvalue()
 
 

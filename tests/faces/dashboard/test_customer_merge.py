@@ -13,6 +13,7 @@ from tests.support import factories
 from tests.support.clients import signed_in
 from tests.support.database import changed_tables, rows, snapshot
 from tests.support.pages import form_fields, html, link_to, redirect_path, text
+from tests.support.routes import sign_in_token
 
 
 @pytest.fixture
@@ -186,3 +187,16 @@ def test_providers_may_not_see_duplicates_nor_merge(clinic, visitor, twins):
         assert response.status_code == 403 and "Not allowed" in html(response)
     assert changed_tables(before) == []
     assert "Likely duplicates" not in html(desk.get("/dashboard/customers/search"))
+
+
+def test_the_merged_away_customer_is_signed_out_of_the_booking_site(clinic, visitor, twins):
+    anna, again = twins
+    customer = visitor(clinic.host)
+    signed = customer.post(f"/account/sign-in/{sign_in_token({'tenant': clinic.tenant, 'customer': again})}")
+    assert signed.status_code == 303 and "ANNA@example.com" in html(customer.get("/account/profile"))
+    desk = signed_in(visitor, clinic, "staff")
+    form = form_fields(html(merge_page(desk, anna, again)), "merge-form")
+    assert desk.post(f"/dashboard/customers/{anna.id}/merge", form).status_code == 303
+
+    response = customer.get("/account")
+    assert response.status_code == 303 and redirect_path(response) == "/account/sign-in"

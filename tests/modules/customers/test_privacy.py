@@ -101,7 +101,8 @@ def test_the_export_holds_everything_kept_on_the_customer(clinic, grace, count_q
     with tenant_context(clinic.tenant), count_queries() as queries:
         data = privacy.export(db.session, db.session.get(Customer, grace.id), timezone_name="America/New_York",
                               currency="GBP")
-    assert queries.count == 5  # however much there is: bookings, their answers, profile answers, messages, notes
+    # However much there is: bookings, their answers, profile answers, messages, notes, merged records.
+    assert queries.count == 6
     assert data["customer"] | {"created": None} == {
         "id": grace.id, "name": "Grace Hopper", "email": "grace@example.com", "phone": "+447700900555",
         "notes": "Prefers Tuesdays", "active": True, "merged_into_id": None, "created": None, "erased": None}
@@ -121,7 +122,16 @@ def test_the_export_holds_everything_kept_on_the_customer(clinic, grace, count_q
     assert "lin@example.com" not in json.dumps(data), "another customer's messages are not hers"
     assert [(n["author"], n["note"]) for n in data["staff_notes"]] == [("Front Desk", "Asked about payment plans")]
 
+    assert data["merged_records"] == []
+    old = factories.customer(clinic.tenant, name="Grace H.", email="GRACE@example.com", phone="+447700900556",
+                             active=False, merged_into_id=grace.id)
+    [merged] = exported(clinic, grace)["merged_records"]
+    assert (merged["id"], merged["name"], merged["email"], merged["phone"]) == (old.id, "Grace H.", "GRACE@example.com",
+                                                                              "+447700900556")
+
     table = list(csv.reader(io.StringIO(privacy.export_csv(exported(clinic, grace)))))
+    assert ["merged_record", str(old.id), "email", "GRACE@example.com"] in table
+    assert ["merged_record", str(old.id), "sms_consent", "no"] in table
     assert table[0] == ["section", "record", "field", "value"]
     assert ["contact", str(grace.id), "email", "grace@example.com"] in table
     assert ["contact", str(grace.id), "phone", "+447700900555"] in table, "a phone number is not taken for a formula"
