@@ -166,30 +166,31 @@ def merge(session: Session, kept: Customer, merged: Customer, *, fingerprint: st
         sa.select(Customer).where(Customer.id.in_((kept.id, merged.id))).order_by(Customer.id)
         .with_for_update().execution_options(populate_existing=True)
     ).all()
-    if len(locked) != 2 and kept.id != merged.id:
+    if kept.id != merged.id and len(locked) != 2:  # customers are never deleted; but never act on a guess
         raise NotMergeable("One of these customers no longer exists.")
     plan = plan_merge(session, kept, merged)
     if plan.fingerprint != fingerprint:
         raise StaleMerge("What the merge would move has changed since it was shown: check it again.")
 
-    booking_ids = [b.id for b in plan.bookings]
-    _update(session, AppointmentParticipant, AppointmentParticipant.id.in_(booking_ids), now, customer_id=kept.id)
+    _move(session, AppointmentParticipant, [b.id for b in plan.bookings], now, customer_id=kept.id)
     # The kept customer's own answer wins a conflict; the duplicate's is dropped, the rest move.
     if plan.conflicts:
         session.execute(
             sa.delete(CustomerParameter).where(CustomerParameter.id.in_([c.dropped_row_id for c in plan.conflicts]))
             .execution_options(synchronize_session=False)
         )
-    _update(session, CustomerParameter, CustomerParameter.id.in_([a.row_id for a in plan.answers]), now, customer_id=kept.id)
-    _update(session, CustomerNote, CustomerNote.id.in_([n.id for n in plan.notes]), now, customer_id=kept.id)
+    _move(session, CustomerParameter, [a.row_id for a in plan.answers], now, customer_id=kept.id)
+    _move(session, CustomerNote, [n.id for n in plan.notes], now, customer_id=kept.id)
     for channel in ("email", "sms"):
         readdressed = [n for n in plan.readdressed if n.channel == channel]
         if readdressed:
-            _update(session, Notification, Notification.id.in_([n.id for n in readdressed]), now,
-                    recipient=_recipient(plan, readdressed[0]))
-    _update(session, Notification, Notification.id.in_([n.id for n in plan.cancelled]), now, status="cancelled")
+            _move(session, Notification, [n.id for n in readdressed], now, recipient=_recipient(plan, readdressed[0]))
+    _move(session, Notification, [n.id for n in plan.cancelled], now, status="cancelled")
     # Records merged into the duplicate earlier now point straight at the one kept.
-    _update(session, Customer, Customer.merged_into_id == merged.id, now, merged_into_id=kept.id)
+    session.execute(
+        sa.update(Customer).where(Customer.merged_into_id == merged.id).values(merged_into_id=kept.id, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
     if plan.phone_copied:
         kept.phone = plan.phone_copied
@@ -204,7 +205,10 @@ def merge(session: Session, kept: Customer, merged: Customer, *, fingerprint: st
     return plan
 
 
-def _update(session: Session, model, where, now: datetime, **values) -> None:
-    session.execute(
-        sa.update(model).where(where).values(updated_at=now, **values).execution_options(synchronize_session=False)
-    )
+def _move(session: Session, model, ids: list[int], now: datetime, **values) -> None:
+    """Set ``values`` on the rows of ``model`` with ``ids``, in one statement (none for no rows)."""
+    if ids:
+        session.execute(
+            sa.update(model).where(model.id.in_(ids)).values(updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
