@@ -200,3 +200,20 @@ def test_the_merged_away_customer_is_signed_out_of_the_booking_site(clinic, visi
 
     response = customer.get("/account")
     assert response.status_code == 303 and redirect_path(response) == "/account/sign-in"
+
+
+def test_the_confirmation_says_when_both_are_booked_in_one_group_class(clinic, visitor, twins):
+    anna, again = twins
+    t = clinic.tenant
+    session = factories.appointment(t, location=clinic.london, provider=clinic.chloe, service=clinic.pilates,
+                                    customer=anna, days=6, at="15:00")
+    factories.save(t, AppointmentParticipant(tenant_id=t.id, appointment_id=session.id, customer_id=again.id, seats=2,
+                                             manage_token="another-place-in-the-class"))
+    desk = signed_in(visitor, clinic, "staff")
+    page = html(merge_page(desk, anna, again))
+    assert "Bookings: 3" in text(page)
+    assert (f"Pilates group class with Chloe Martin (confirmed, 2 seats) — Anna Smith (#{anna.id}) is booked here too: "
+            "both bookings are kept, both now theirs.") in text(page)
+    assert desk.post(f"/dashboard/customers/{anna.id}/merge", form_fields(page, "merge-form")).status_code == 303
+    places = rows(t, AppointmentParticipant, AppointmentParticipant.appointment_id == session.id)
+    assert [(p.customer_id, p.seats) for p in places] == [(anna.id, 1), (anna.id, 2)]
