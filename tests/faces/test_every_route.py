@@ -79,6 +79,17 @@ BUDGETS = {
     # customer-scope questions with their options; the answers; the messages; the notes; and "book again":
     # the availability engine's 3 for their last booking's provider.
     "dashboard.customer": 11,
+    # Duplicates: the tenant, the user, the matching customers (one statement), then their booking counts.
+    "dashboard.customer_duplicates": 4,
+    # The merge's confirmation: the two customers; the duplicate's bookings with all they show, the kept
+    # customer's in the same appointments, both customers' answers, the notes and the messages not sent yet.
+    "dashboard.customer_merge": 9,
+    # An export: the customer; the bookings with all they show, their answers, the profile's answers,
+    # the messages, the notes and the duplicates merged in (a download, not a page: its headers are
+    # checked above all the same).
+    "dashboard.export_customer_json": 9,
+    "dashboard.export_customer_csv": 9,
+    "dashboard.customer_erasure": 3,  # the confirmation: the customer alone
 }
 
 STAFF_BLUEPRINTS = ("dashboard", "backoffice")

@@ -170,3 +170,10 @@ def build_practice(slug: str | None = None, **fields) -> dict:
     cust = factories.customer(t)
     appt = factories.appointment(t, location=loc, provider=prov, service=svc, customer=cust)
     return {"tenant": t, "owner": owner, "location": loc, "category": category, "service": svc, "provider": prov, "customer": cust, "appointment": appt}
+
+
+def a_duplicate(tenant, customer, **fields):
+    """Another record of ``customer``, as a second booking made with a capitalised email leaves one:
+    the row the duplicates and merge pages take."""
+    fields = {"name": customer.name, "email": customer.email.upper(), "phone": customer.phone} | fields
+    return factories.customer(tenant, **fields)

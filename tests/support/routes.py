@@ -25,6 +25,7 @@ from app.web import handoff
 from app.web.sites import BACKOFFICE_BLUEPRINTS, PLATFORM_BLUEPRINTS, TENANT_BLUEPRINTS
 from tests.support import factories
 from tests.support.clients import ADMIN_HOST, PLATFORM_HOST, host_of
+from tests.support.practice import a_duplicate
 from tests.support.practice import build_practice as new_practice
 
 # What each URL argument is filled with, from the practice's rows. A rule taking an argument missing
@@ -67,6 +68,8 @@ QUERIES = {
                                             "start": a_free_slot(p)},
     "dashboard.customer_search": lambda p: {"q": p["customer"].name[:4]},
     "dashboard.customers": lambda p: {"q": p["customer"].name[:4]},
+    # The merge's confirmation, of the practice's customer and its duplicate.
+    "dashboard.customer_merge": lambda p: {"with": p["duplicate"].id},
 }
 ARGUMENT = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 
@@ -208,7 +211,8 @@ def an_intake_question(practice) -> None:
 
 @pytest.fixture
 def route_practice(app) -> dict:
-    """The support practice, with a failed email to retry, its booking's manage token and a sign-in link."""
+    """The support practice, with a failed email to retry, its booking's manage token, a sign-in link
+    and a duplicate of its customer."""
     made = new_practice("acme", name="Acme Dental")
     tenant = made["tenant"]
     made["notification"] = factories.save(tenant, Notification(
@@ -227,6 +231,9 @@ def route_practice(app) -> dict:
         branded.logo, branded.logo_type = b"\x89PNG\r\n\x1a\n", "image/png"
         db.session.commit()
     an_intake_question(made)
+    made["duplicate"] = a_duplicate(tenant, made["customer"])
+    factories.appointment(tenant, location=made["location"], provider=made["provider"], service=made["service"],
+                          customer=made["duplicate"], starts_at=made["appointment"].starts_at + timedelta(days=1))
     return made
 
 

@@ -13,6 +13,8 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     calendar,
     calendar_feeds,
     customer_record,
+    customer_merge,
+    customer_privacy,
     customers,
     getting_started,
     hours,

@@ -34,6 +34,9 @@ def customer_by_email(session: Session, email: str, *, active_only: bool = False
 def find_or_create_customer(session: Session, contact: Contact, *, tenant_id: int) -> tuple[Customer, bool]:
     """The tenant's customer with this email, and whether this call created it."""
     customer = customer_by_email(session, contact.email)
+    if customer is not None and customer.merged_into_id is not None:
+        # A duplicate merged away: a booking with its email belongs to the customer kept.
+        customer = session.scalar(sa.select(Customer).where(Customer.id == customer.merged_into_id))
     if customer is not None:
         return customer, False
     # One statement, no savepoint: the unique (tenant, email) rule settles a race with another booking.

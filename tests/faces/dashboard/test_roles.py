@@ -54,7 +54,16 @@ SETTING_UP = {
     "dashboard.update_service_question", "dashboard.move_service_question", "dashboard.detach_service_question",
     "dashboard.add_service_rule", "dashboard.remove_service_rule",
 }
-MAY_USE = {**dict.fromkeys(DAILY_WORK, EVERY_MEMBER), **dict.fromkeys(HOURS | SETTING_UP | CALENDAR_FEED, SET_UP)}
+# Customers' records as a whole: merging duplicates, exports and erasure. The front desk handles
+# customers' requests; a provider, who sees only the customers of their own calendar, does not.
+CUSTOMER_RECORDS = {
+    "dashboard.customer_duplicates", "dashboard.customer_merge", "dashboard.merge_customer",
+    "dashboard.export_customer_json", "dashboard.export_customer_csv", "dashboard.customer_erasure",
+    "dashboard.erase_customer",
+}
+FRONT_DESK = ("owner", "admin", "staff")
+MAY_USE = {**dict.fromkeys(DAILY_WORK, EVERY_MEMBER), **dict.fromkeys(HOURS | SETTING_UP | CALENDAR_FEED, SET_UP),
+           **dict.fromkeys(CUSTOMER_RECORDS, FRONT_DESK)}
 
 
 def test_every_dashboard_route_is_placed(app):
