@@ -3,7 +3,6 @@ sign-in, the booking site's home): no serious or critical violation."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-
 from redis import Redis
 from rq import Queue, SimpleWorker
 

@@ -60,10 +60,14 @@ def database(session: Session, *, migrations_directory: str) -> DatabaseHealth:
     try:
         session.execute(text("SELECT 1"))
         latency = _milliseconds_since(start)
-        revisions = tuple(sorted(session.scalars(text("SELECT version_num FROM alembic_version"))))
     except SQLAlchemyError as error:
         session.rollback()
         return DatabaseHealth(up=False, heads=heads, problem=type(error).__name__)
+    try:
+        revisions = tuple(sorted(session.scalars(text("SELECT version_num FROM alembic_version"))))
+    except SQLAlchemyError:  # up, but never migrated: no alembic_version table yet
+        session.rollback()
+        revisions = ()
     return DatabaseHealth(up=True, latency_ms=latency, revisions=revisions, heads=heads,
                           migrations=_compare(revisions, heads, migrations_directory))
 

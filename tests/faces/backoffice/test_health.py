@@ -11,12 +11,14 @@ from alembic.script import ScriptDirectory
 from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.job import Job
+from sqlalchemy.orm import Session
 
 from app import create_app
 from app.core import clock
 from app.core.database import db
 from app.core.tenancy import all_tenants
 from app.modules.audit.models import AuditEvent
+from app.modules.health import probes
 from app.modules.notifications import jobs
 from app.modules.notifications.models import Notification
 from tests.conftest import app_config
@@ -105,6 +107,8 @@ def test_requeuing_a_failed_job_puts_it_back_in_its_queue_and_is_audited(superad
         "root@sloty.test", None, "FailedJob", None)
     assert event.details["job_id"] == "explode-1" and event.details["after"] == "queued"
     assert event.details["function"] == "tests.faces.backoffice.test_health.explode"
+
+    assert "root@sloty.test job.requeue FailedJob explode-1" in text(html(superadmin.get("/backoffice/audit")))
 
     SimpleWorker([queue], connection=redis).work(burst=True)  # and it really runs again (and fails again)
     assert queue.failed_job_registry.get_job_ids() == ["explode-1"]
@@ -198,9 +202,22 @@ def test_the_migration_head_is_shown_up_to_date_or_behind(app, superadmin):
         db.session.commit()
         shown = section(html(superadmin.get("/backoffice/health")), "database")
         assert f"Migrations behind: the database is at {older}, the code's head is {head}" in shown
+        db.session.execute(sa.text("UPDATE alembic_version SET version_num = '9999_from_newer_code'"))
+        db.session.commit()
+        shown = section(html(superadmin.get("/backoffice/health")), "database")
+        assert f"Migrations unknown revision: the database is at 9999_from_newer_code, the code's head is {head}" in shown
     finally:
         db.session.execute(sa.text("UPDATE alembic_version SET version_num = :head"), {"head": head})
         db.session.commit()
+
+
+def test_a_database_never_migrated_is_up_and_behind(app):
+    engine = sa.create_engine("sqlite://")
+    with Session(engine) as session:
+        health = probes.database(session, migrations_directory=app.extensions["migrate"].directory)
+    engine.dispose()
+    assert (health.up, health.revisions, health.migrations) == (True, (), "behind")
+    assert health.heads == (code_head(app),) and health.latency_ms >= 0
 
 
 # The outbox
