@@ -106,9 +106,19 @@ def sweep(*, lease: timedelta | None = None) -> int:
         with unit_of_work(db.session):
             due = outbox.due(db.session, now=now)
     handed = _hand_over(due)
-    if (connection := redis_connection()) is not None:
-        connection.set(LAST_SWEEP, now.isoformat())
+    _record_sweep(now)
     return handed
+
+
+def _record_sweep(now: datetime) -> None:
+    """For the health page; the sweep itself has succeeded whether or not this can be written."""
+    connection = redis_connection()
+    if connection is None:
+        return
+    try:
+        connection.set(LAST_SWEEP, now.isoformat())
+    except RedisError as error:
+        log.warning("could not record the sweep's time: %s", error)
 
 
 def last_sweep(connection: Redis) -> datetime | None:
