@@ -7,6 +7,6 @@ from app.modules.health import report
 from app.modules.notifications import jobs
 
 
-def system_report(*, with_jobs: bool = True) -> report.SystemReport:
-    return report.gather(db.session, jobs.redis_connection(), now=clock.now(), with_jobs=with_jobs,
+def system_report(*, detailed: bool = True) -> report.SystemReport:
+    return report.gather(db.session, jobs.redis_connection(), now=clock.now(), detailed=detailed,
                          migrations_directory=current_app.extensions["migrate"].directory)

@@ -9,7 +9,7 @@ from app.web.health import system_report
 
 @bp.get("/health.json")
 def health_json():
-    system = system_report(with_jobs=False)
+    system = system_report(detailed=False)
     response = jsonify(report.public_status(system))
     response.status_code = 200 if system.healthy else 503
     response.headers["Cache-Control"] = "no-store"

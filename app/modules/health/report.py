@@ -33,21 +33,22 @@ class SystemReport:
 
 
 def gather(session: Session, connection: Redis | None, *, now: datetime, migrations_directory: str,
-           with_jobs: bool = True) -> SystemReport:
-    """Everything the health page shows; ``with_jobs=False`` leaves out the failed jobs' details."""
+           detailed: bool = True) -> SystemReport:
+    """Everything the health page shows; ``detailed=False`` only what ``public_status`` needs (the
+    probes and the workers), which is cheap enough for a monitor to ask every few seconds."""
     report = SystemReport(database=probes.database(session, migrations_directory=migrations_directory),
                           redis=probes.redis(connection))
     if report.redis.up:
         names = (jobs.QUEUE,)
         try:
-            report.queues = rq.queues(connection, now=now, names=names)
             report.workers = rq.workers(connection)
-            if with_jobs:
+            if detailed:
+                report.queues = rq.queues(connection, now=now, names=names)
                 report.failed_jobs = rq.failed_jobs(connection, names=names)
-            report.last_sweep = jobs.last_sweep(connection)
+                report.last_sweep = jobs.last_sweep(connection)
         except RedisError as error:  # lost between the ping and these reads
             report.redis = probes.RedisHealth(state="unreachable", problem=type(error).__name__)
-    if report.database.up:
+    if report.database.up and detailed:
         try:
             report.outbox = notifications_outbox.backlog(session, now=now)
         except SQLAlchemyError:
