@@ -178,7 +178,8 @@ def test_with_redis_down_the_page_still_renders_saying_unreachable(app, superadm
 
     page = html(response)
     assert response.status_code == 200
-    assert "State unreachable (ConnectionError): new messages wait in the outbox until it is back" in section(page, "redis")
+    assert ("State unreachable (ConnectionError): new messages wait in the outbox until it is back"
+            in section(page, "redis"))
     assert '<section id="queues"' not in page and '<section id="failed-jobs"' not in page
     assert "Last sweep unknown while Redis is unreachable" in section(page, "outbox")
     assert "hunter2-redis" not in page and str(app.config["REDIS_URL"]) not in page
@@ -205,7 +206,8 @@ def test_the_migration_head_is_shown_up_to_date_or_behind(app, superadmin):
         db.session.execute(sa.text("UPDATE alembic_version SET version_num = '9999_from_newer_code'"))
         db.session.commit()
         shown = section(html(superadmin.get("/backoffice/health")), "database")
-        assert f"Migrations unknown revision: the database is at 9999_from_newer_code, the code's head is {head}" in shown
+        assert (f"Migrations unknown revision: the database is at 9999_from_newer_code, the code's head is {head}"
+                in shown)
     finally:
         db.session.execute(sa.text("UPDATE alembic_version SET version_num = :head"), {"head": head})
         db.session.commit()

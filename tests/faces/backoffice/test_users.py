@@ -102,7 +102,8 @@ def test_search_finds_by_name_and_lists_superadmins_as_the_platforms(acme, super
     factories.user(acme, "admin", email="adam@example.com")
 
     by_name = account_rows(html(superadmin.get("/backoffice/users?q=admin+person")))
-    assert [row.split('"> ', 1)[1] for row in by_name] == ["adam@example.com Admin Person Acme Dental admin active never"]
+    assert [row.split('"> ', 1)[1] for row in by_name] == [
+        "adam@example.com Admin Person Acme Dental admin active never"]
 
     platform = account_rows(html(superadmin.get("/backoffice/users?q=root@")))
     with all_tenants():
@@ -265,7 +266,8 @@ def test_no_reset_link_for_a_superadmin_or_a_deactivated_account(acme, superadmi
         staff.active = False
     assert "Email a password reset link" not in html(superadmin.get(f"/backoffice/users/{other.id}"))
 
-    for user, why in ((other, "a superadmin's password is not reset by email."), (staff, "the account is deactivated.")):
+    reasons = ((other, "a superadmin's password is not reset by email."), (staff, "the account is deactivated."))
+    for user, why in reasons:
         refused = superadmin.post(f"/backoffice/users/{user.id}/password-reset")
         assert refused.status_code == 422
         assert f"{user.email} cannot be sent a reset link: {why}" in text(html(refused))
