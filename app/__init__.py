@@ -45,7 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     formatting.init_app(app)
 
     from app import cli
-    from app.blueprints import auth, backoffice, booking, dashboard, platform
+    from app.blueprints import auth, backoffice, booking, dashboard, monitoring, platform
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(dashboard.bp, url_prefix="/dashboard")
     app.register_blueprint(backoffice.bp, url_prefix="/backoffice")
     app.register_blueprint(platform.bp)
+    app.register_blueprint(monitoring.bp)
     cli.init_app(app)
     return app
 

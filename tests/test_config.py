@@ -135,7 +135,7 @@ def built(database):
 
 
 def test_the_blueprints_are_registered_under_their_prefixes(built):
-    assert set(built.blueprints) == {"auth", "booking", "dashboard", "backoffice", "platform"}
+    assert set(built.blueprints) == {"auth", "booking", "dashboard", "backoffice", "platform", "monitoring"}
     prefixes = {"dashboard": "/dashboard/", "backoffice": "/backoffice/"}
     for rule in built.url_map.iter_rules():
         blueprint = rule.endpoint.partition(".")[0]

@@ -16,7 +16,7 @@ _TENANT_AT_SLUG = tenancy.reused(select(Tenant).where(Tenant.slug == bindparam("
 _TENANT_AT_DOMAIN = tenancy.reused(select(Tenant).where(Tenant.custom_domain == bindparam("domain")))
 
 TENANT_BLUEPRINTS = frozenset({"auth", "booking", "dashboard"})
-BACKOFFICE_BLUEPRINTS = frozenset({"auth", "backoffice"})
+BACKOFFICE_BLUEPRINTS = frozenset({"auth", "backoffice", "monitoring"})
 PLATFORM_BLUEPRINTS = frozenset({"platform"})
 
 

@@ -3,9 +3,12 @@ sign-in, the booking site's home): no serious or critical violation."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from redis import Redis
+from rq import Queue, SimpleWorker
 
 from app.core.database import db
-from tests.support import factories
+from app.modules.notifications import jobs
+from tests.support import factories, services
 from tests.support.routes import path_of, rules_of
 
 pytestmark = pytest.mark.browser
@@ -56,3 +59,36 @@ def test_every_dashboard_page_has_no_serious_violations(app, practice, live_serv
         if found := violations(page):
             failures[f"{path} ({rule.endpoint})"] = found
     assert failures == {}, "\n".join(f"{where}: {problems}" for where, problems in failures.items())
+
+
+def test_every_backoffice_page_has_no_serious_violations(app, practice, live_server, page):
+    """With a real failed job when Redis is at hand, so that the health page shows its table and forms."""
+    factories.user(None, email="root@sloty.test")
+    db.session.commit()
+    if services.PROBLEMS["redis"] is None:
+        connection = Redis.from_url(services.REDIS_URL)
+        connection.flushdb()
+        app.config["REDIS_URL"] = services.REDIS_URL
+        queue = Queue(jobs.QUEUE, connection=connection)
+        queue.enqueue(divmod, 1, 0, job_id="a-failed-job")  # ZeroDivisionError
+        SimpleWorker([queue], connection=connection).work(burst=True)
+    try:
+        page.goto(live_server.url("admin", "/login"))
+        page.get_by_label("Email").fill("root@sloty.test")
+        page.get_by_label("Password").fill(factories.PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Tenants")
+        failures, pages = {}, rules_of(app, "backoffice", method="GET")
+        assert {"backoffice.users", "backoffice.user", "backoffice.health"} <= {rule.endpoint for rule in pages}
+        for rule in pages:
+            path = path_of(rule, practice)
+            response = page.goto(live_server.url("admin", path))
+            assert response.status == 200, f"{path} ({rule.endpoint}) answered {response.status}"
+            if rule.endpoint == "backoffice.health" and app.config["REDIS_URL"]:
+                expect(page.locator("#failed-a-failed-job")).to_be_visible()
+            if found := violations(page):
+                failures[f"{path} ({rule.endpoint})"] = found
+        assert failures == {}, "\n".join(f"{where}: {problems}" for where, problems in failures.items())
+    finally:
+        if app.config["REDIS_URL"]:
+            Redis.from_url(services.REDIS_URL).flushdb()

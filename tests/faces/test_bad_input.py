@@ -26,7 +26,7 @@ FIELDS = [
     "email", "password", "next", "name", "phone", "reason", "start", "end", "attendees", "idempotency_key",
     "location", "provider", "day", "hours", "slug", "timezone", "currency", "owner_email", "owner_name",
     "owner_password", "status", "shown", "q_has_pain", "q_pain_level", "q_date_of_birth", "q_pain_area",
-    "email_consent", "sms_consent", "csrf_token",
+    "email_consent", "sms_consent", "csrf_token", "q", "page",
 ]
 PLACES = st.sampled_from(["path", "query", "form", "header"])
 FUZZ = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

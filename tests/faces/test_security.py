@@ -134,6 +134,8 @@ PAGES = {
     "backoffice tenant": ("admin", "/backoffice/tenants/{tenant}"),
     "backoffice audit": ("admin", "/backoffice/audit"),
     "backoffice health": ("admin", "/backoffice/health"),
+    "backoffice users": ("admin", "/backoffice/users"),
+    "backoffice user": ("admin", "/backoffice/users/{owner}"),
 }
 
 

@@ -45,6 +45,8 @@ ARGUMENTS = {
     "token": lambda p: p["manage_token"],
     "filename": lambda p: "sloty.css",
     "feed_token": lambda p: p.get("feed_token") or p.setdefault("feed_token", feed_token(p)),
+    # An RQ job's id: the sweeps' app has no Redis, so no job has it (its actions answer 404).
+    "job_id": lambda p: f"notification-{p['notification'].id}-3",
 }
 # "token" names two secrets: a booking's manage link and, on these routes, a customer's sign-in link.
 # So do a staff member's password reset link and an invitation's link (made on first use).
@@ -70,6 +72,7 @@ QUERIES = {
     "dashboard.customers": lambda p: {"q": p["customer"].name[:4]},
     # The merge's confirmation, of the practice's customer and its duplicate.
     "dashboard.customer_merge": lambda p: {"with": p["duplicate"].id},
+    "backoffice.users": lambda p: {"q": p["owner"].email[:5]},
 }
 ARGUMENT = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 
@@ -266,4 +269,5 @@ def browsers(route_practice, visitor, route_owner, route_customer, superadmin) -
         (ADMIN_HOST, "auth"): visitor(ADMIN_HOST),
         (PLATFORM_HOST, "platform"): visitor(PLATFORM_HOST),
         (ADMIN_HOST, "backoffice"): superadmin,
+        (ADMIN_HOST, "monitoring"): visitor(ADMIN_HOST),  # uptime monitors never sign in
     }

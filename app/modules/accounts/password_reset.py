@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.core.errors import DomainError
 from app.modules import audit, notifications
 from app.modules.accounts import tokens
 from app.modules.accounts.models import User
@@ -21,10 +22,21 @@ def request_reset(session: Session, email: str, *, now: datetime, link_for: Call
                                                 User.active))
     if user is None:
         return
+    send_reset(session, user, now=now, link_for=link_for, actor=None)
+
+
+def send_reset(session: Session, user: User, *, now: datetime, link_for: Callable[[str], str], actor) -> None:
+    """Email ``user`` a fresh reset link (the earlier ones stop working), through the outbox; ``actor``
+    is whoever asked for it (None: the account's owner, from the sign-in page). A superadmin's
+    password is not reset by emailed link, nor an inactive account's."""
+    if user.is_superadmin or not user.active:
+        raise DomainError(f"{user.email} cannot be sent a reset link: "
+                          + ("a superadmin's password is not reset by email." if user.is_superadmin
+                             else "the account is deactivated."))
     token = tokens.issue(session, user, PURPOSE, now=now)
     notifications.queue(session, now=now, tenant_id=user.tenant_id, kind="password_reset", recipient=user.email,
                         link=link_for(token))
-    audit.record(session, "user.password_reset_requested", user, actor=None)
+    audit.record(session, "user.password_reset_requested", user, actor=actor)
 
 
 def account_for(session: Session, token: str, *, now: datetime) -> User | None:

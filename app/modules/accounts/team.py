@@ -183,5 +183,6 @@ def set_active(session: Session, user: User, active: bool, *, actor: User) -> Us
         end_all_sessions(user)
     user.active = active
     session.flush()
-    audit.record(session, "user.activate" if active else "user.deactivate", user, actor=actor)
+    audit.record(session, "user.activate" if active else "user.deactivate", user, actor=actor,
+                 before={"active": not active}, after={"active": active})
     return user

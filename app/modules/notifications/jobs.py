@@ -23,6 +23,8 @@ from app.modules.notifications import delivery, outbox
 log = logging.getLogger(__name__)
 
 QUEUE = "notifications"
+# The time the last sweep finished (ISO 8601, UTC), for the backoffice's health page.
+LAST_SWEEP = "sloty:notifications:last-sweep"
 # Seconds: the longest a worker that lost Redis waits before trying it again.
 MAX_RECONNECT_WAIT = 5.0
 RETRY = Retry(max=len(delivery.BACKOFF), interval=[int(d.total_seconds()) for d in delivery.BACKOFF])
@@ -103,7 +105,26 @@ def sweep(*, lease: timedelta | None = None) -> int:
             outbox.recover_stale(db.session, now=now, lease=lease, max_attempts=delivery.MAX_ATTEMPTS)
         with unit_of_work(db.session):
             due = outbox.due(db.session, now=now)
-    return _hand_over(due)
+    handed = _hand_over(due)
+    _record_sweep(now)
+    return handed
+
+
+def _record_sweep(now: datetime) -> None:
+    """For the health page; the sweep itself has succeeded whether or not this can be written."""
+    connection = redis_connection()
+    if connection is None:
+        return
+    try:
+        connection.set(LAST_SWEEP, now.isoformat())
+    except RedisError as error:
+        log.warning("could not record the sweep's time: %s", error)
+
+
+def last_sweep(connection: Redis) -> datetime | None:
+    """When a sweep last finished, as the sweeper recorded it in Redis (None: never, since Redis was emptied)."""
+    value = connection.get(LAST_SWEEP)
+    return datetime.fromisoformat(value.decode()) if value else None
 
 
 def run_worker(app: Flask, *, sweep_every: float, lease: timedelta | None = None, burst: bool = False) -> None:

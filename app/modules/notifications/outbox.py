@@ -185,3 +185,27 @@ def due(session: Session, *, now: datetime, limit: int = 1000) -> list[tuple[int
     )
     return [tuple(row) for row in rows]
 
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The outbox as an operator sees it, across tenants."""
+
+    queued: int  # due now, waiting for a worker
+    scheduled: int  # queued for later (reminders)
+    sending: int
+    failed: int
+    oldest_due: datetime | None  # when the longest-waiting due message came due
+
+
+def backlog(session: Session, *, now: datetime) -> Backlog:
+    """Counts by state, in one statement. Meant for the backoffice, acting across tenants."""
+    due = sa.and_(Notification.status == "queued", Notification.scheduled_for <= now)
+    row = session.execute(sa.select(
+        sa.func.count().filter(due),
+        sa.func.count().filter(Notification.status == "queued", Notification.scheduled_for > now),
+        sa.func.count().filter(Notification.status == "sending"),
+        sa.func.count().filter(Notification.status == "failed"),
+        sa.func.min(Notification.scheduled_for).filter(due),
+    ).where(Notification.status.in_(("queued", "sending", "failed")))).one()  # by the status index, not every sent row
+    return Backlog(*row)
