@@ -52,7 +52,7 @@ def merge_from_the_duplicates_page(page, live_server, clinic):
 
     expect(page).to_have_url(live_server.url(clinic.tenant.slug, f"/dashboard/customers/{clinic.anna.id}"))
     expect(page.locator("#flashes")).to_contain_text(f"Anna Smith (#{clinic.again.id}) is merged into Anna Smith")
-    expect(page.locator("main li", has_text="Dental check-up")).to_have_count(2)
+    expect(page.locator("#upcoming-appointments tbody tr", has_text="Dental check-up")).to_have_count(2)
 
 
 def committed(clinic):
