@@ -1,8 +1,8 @@
 """The slot picker as customers see it: locations, providers, a week strip and one day's times."""
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from urllib.parse import urlencode
-from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.modules import availability
