@@ -1,11 +1,12 @@
-"""Benchmark of the report pages as appointments grow: 10,000, then 100,000, the month reported fixed.
+"""Benchmark of the report pages over a practice of 10,000 appointments and one of 100,000, side by side.
 
 Seeds the availability benchmark's practice (bench/availability.py: one London location, five providers,
 one service, a 45-minute grid of appointments 70% booked, laid on the next 60 days and then ever further
-into the past), adds an owner, and at each size times every report page over last month (one request at
-a time through the Flask test client, interleaved page by page so the machine's load falls on all alike),
-with its statement count. The month's appointments are the same at both sizes; only the history around
-it grows tenfold, which is what a report must not pay for.
+into the past) twice in one database, each with an owner: one practice grown to 10,000 appointments, the
+other to 100,000. Last month's appointments are the same in both; only the history around it is ten times
+longer, which is what a report must not pay for. Every report page over last month is then timed in both,
+one request at a time through the Flask test client, interleaved request by request (this page here, then
+there), so that the shared machine's load falls on both sizes alike; with each page's statement count.
 
     .venv/bin/python bench/reports.py --database-url postgresql://postgres@127.0.0.1:5432/sloty_bench_reports
 
@@ -64,36 +65,51 @@ def add_owner(app, seeded) -> None:
         db.session.remove()
 
 
-def measure(app, requests: int, time_limit: float) -> dict[str, dict]:
-    owner = app.test_client()
-    base = f"http://{seeding.SLUG}.sloty.test"
-    signed_in = owner.post("/login", data={"email": EMAIL, "password": PASSWORD}, base_url=base)
-    if signed_in.status_code != 303:
-        raise SystemExit(f"could not sign in: {signed_in.status_code}")
+def seed(app, slug: str, size: int):
+    """A practice ``slug`` with its owner and ``size`` appointments."""
+    seeding.SLUG = slug  # read by seed_practice when it runs
+    seeded = seeding.seed_practice(app)
+    add_owner(app, seeded)
+    took = seeding.add_appointments(app, seeded, size)
+    print(f"seeded {slug}: {seeded.appointments:,} appointments ({took:.1f}s)", flush=True)
+    return seeded
+
+
+def measure(app, slugs: dict[int, str], requests: int, time_limit: float) -> dict[tuple[int, str], dict]:
+    """Statements, p50 and p95 of each page in each practice (by size), interleaved request by request."""
+    owners = {}
+    for size, slug in slugs.items():
+        owner = owners[size] = app.test_client()
+        signed_in = owner.post("/login", data={"email": EMAIL, "password": PASSWORD}, base_url=f"http://{slug}.sloty.test")
+        if signed_in.status_code != 303:
+            raise SystemExit(f"could not sign in at {slug}: {signed_in.status_code}")
     with app.app_context():
         engine = db.engine
 
-    def get(path):
-        response = owner.get(path + QUERY, base_url=base, buffered=True)
+    def get(size, path):
+        response = owners[size].get(path + QUERY, base_url=f"http://{slugs[size]}.sloty.test", buffered=True)
         body = response.get_data(as_text=True)
         if response.status_code != 200 or ("<table" not in body and not path.endswith(".csv")):
             raise SystemExit(f"unexpected answer from {path}: {response.status_code}\n{body[:1000]}")
         return body
 
-    for path in PAGES.values():  # warm up: connections, template cache, PostgreSQL's buffers
-        get(path)
+    for size in slugs:  # warm up: connections, template cache, PostgreSQL's buffers
+        for path in PAGES.values():
+            get(size, path)
     results = {}
     for name, path in PAGES.items():
-        statements: list[str] = []
-        with seeding.counting_statements(engine, statements):
-            get(path)
-        results[name] = {"statements": len(statements), "timings": []}
+        for size in slugs:
+            statements: list[str] = []
+            with seeding.counting_statements(engine, statements):
+                get(size, path)
+            results[(size, name)] = {"statements": len(statements), "timings": []}
     deadline = time.perf_counter() + time_limit
-    for _ in range(requests):
+    for n in range(requests):
         for name, path in PAGES.items():
-            began = time.perf_counter()
-            get(path)
-            results[name]["timings"].append(time.perf_counter() - began)
+            for size in (slugs if n % 2 == 0 else reversed(slugs)):  # neither size always goes first
+                began = time.perf_counter()
+                get(size, path)
+                results[(size, name)]["timings"].append(time.perf_counter() - began)
         if time.perf_counter() > deadline:
             break
     for result in results.values():
@@ -106,9 +122,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
                         help=f"a PostgreSQL database this script may drop and create (default {DEFAULT_DATABASE_URL})")
-    parser.add_argument("--sizes", default="10000,100000", help="appointment counts to measure at, ascending")
-    parser.add_argument("--requests", type=int, default=40, help="requests of each page per size")
-    parser.add_argument("--time-limit", type=float, default=60, help="seconds at most for the requests of a size")
+    parser.add_argument("--sizes", default="10000,100000", help="the two practices' appointment counts")
+    parser.add_argument("--requests", type=int, default=60, help="requests of each page in each practice")
+    parser.add_argument("--time-limit", type=float, default=120, help="seconds at most for the timed requests")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
     url = make_url(args.database_url)
@@ -116,35 +132,35 @@ def main(argv=None) -> None:
     seeding.recreate_database(url)
     try:
         app = seeding.make_app(url.render_as_string(hide_password=False))
-        app.config["WTF_CSRF_ENABLED"] = False  # the benchmark's one sign-in; every measured request is a GET
+        app.config["WTF_CSRF_ENABLED"] = False  # the benchmark's sign-ins; every measured request is a GET
         seeding.migrate(app)
-        seeded = seeding.seed_practice(app)
-        add_owner(app, seeded)
-        by_size = {}
-        for size in sorted(int(size) for size in args.sizes.split(",")):
-            took = seeding.add_appointments(app, seeded, size - seeded.appointments)
-            load = os.getloadavg()[0]
-            print(f"seeded {seeded.appointments:,} appointments (+{took:.1f}s); measuring…", flush=True)
-            by_size[seeded.appointments] = measure(app, args.requests, args.time_limit)
-            print(f"  1-minute load average {load:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
+        sizes = sorted(int(size) for size in args.sizes.split(","))
+        slugs = {size: f"bench{size}" for size in sizes}
+        for size, slug in slugs.items():
+            seed(app, slug, size)
+        load = os.getloadavg()[0]
+        print("measuring…", flush=True)
+        results = measure(app, slugs, args.requests, args.time_limit)
+        print(f"  1-minute load average {load:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
         with app.app_context():
             db.engine.dispose()
-        report(by_size)
+        report(results, sizes)
     finally:
         if not args.keep:
             seeding.drop_database(url)
 
 
-def report(by_size: dict[int, dict]) -> None:
+def report(results: dict[tuple[int, str], dict], sizes: list[int]) -> None:
     print("\n" + "\n".join(seeding.machine()))
     print("\n| appointments | page | statements | p50 ms | p95 ms | requests |\n|---|---|---|---|---|---|")
-    for size, results in by_size.items():
-        for name, r in results.items():
+    for size in sizes:
+        for name in PAGES:
+            r = results[(size, name)]
             print(f"| {size:,} | {name} | {r['statements']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['samples']} |")
-    small, large = min(by_size), max(by_size)
+    small, large = sizes[0], sizes[-1]
     if small != large:
-        for name in by_size[small]:
-            ratio = by_size[large][name]["p50"] / by_size[small][name]["p50"]
+        for name in PAGES:
+            ratio = results[(large, name)]["p50"] / results[(small, name)]["p50"]
             print(f"{name}: p50 at {large:,} / p50 at {small:,} = {ratio:.2f} (target ≤ 1.5)")
 
 

@@ -2,7 +2,6 @@
 page of SVG charts beside tables of the same numbers, and each as CSV. Owners and admins see every
 figure; a provider sees only their own; the front desk sees none."""
 from dataclasses import dataclass
-
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, request, stream_with_context

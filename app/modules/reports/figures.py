@@ -2,7 +2,7 @@
 PostgreSQL and SQLite alike: appointments by status, lead times, revenue, new and returning customers,
 booked minutes, and the busiest hours in each location's local time."""
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
