@@ -103,12 +103,18 @@ def preset_range(preset: str, today: date, zone: ZoneInfo) -> Range:
     return Range(first, last, zone, preset)
 
 
+CUSTOM = "custom"  # the form's choice of its own two dates
+
+
 def chosen_range(*, preset: str | None, start: str | None, end: str | None, today: date, zone: ZoneInfo) -> Range:
-    """The range a report form asks for: its own dates when both are given, else a preset (this month by
-    default). Refuses a date that is no date, an end before the start and a range over a year, naming the field."""
+    """The range a report form asks for: a preset when one is chosen; else its own two dates, when it has any;
+    else this month. Refuses a date that is no date, an end before the start and a range over a year, naming
+    the field."""
     start, end = (start or "").strip(), (end or "").strip()
+    if preset in PRESETS:
+        return preset_range(preset, today, zone)
     if not start and not end:
-        return preset_range(preset if preset in PRESETS else DEFAULT_PRESET, today, zone)
+        return preset_range(DEFAULT_PRESET, today, zone)
     first, last = _date(start, "start"), _date(end, "end")
     if last < first:
         raise DomainError("The end comes before the start.", field="end")
