@@ -42,7 +42,7 @@ REPORTS = (
 
 
 @dataclass
-class Request:
+class Wanted:
     """The report form as submitted (kept as typed, for a 422), and what it resolves to."""
 
     preset: str
@@ -65,10 +65,10 @@ def _id(text: str, field: str) -> int | None:
     return int(text)
 
 
-def _read_request() -> Request:
+def _wanted() -> Wanted:
     """The form's values; 404 for a location or provider that is not the practice's (or not the member's to see)."""
     args = request.args
-    wanted = Request(args.get("preset", ""), args.get("start", ""), args.get("end", ""), args.get("location", ""),
+    wanted = Wanted(args.get("preset", ""), args.get("start", ""), args.get("end", ""), args.get("location", ""),
                      args.get("provider", ""), {}, filters.choices(db.session, provider_user_id=own_calendar_only()))
     zone = ZoneInfo(current_tenant.timezone)
     try:
@@ -98,7 +98,7 @@ def _read_request() -> Request:
 # Each report's figures, and its table as CSV rows
 
 
-def _status(wanted: Request) -> dict:
+def _status(wanted: Wanted) -> dict:
     found = figures.appointments_by_status(db.session, wanted.scope)
     items = [(status.replace("_", " ").capitalize(), count, str(count)) for status, count in found.by_status.items()]
     return {"figures": found, "chart": charts.bar_chart(items)}
@@ -115,7 +115,7 @@ def _status_rows(result, currency):
     yield ("late_cancellation_rate", _fraction(found.late_cancellation_rate))
 
 
-def _utilisation(wanted: Request) -> dict:
+def _utilisation(wanted: Wanted) -> dict:
     found = utilisation(db.session, wanted.scope, first_day=wanted.range.first, last_day=wanted.range.last,
                         providers=wanted.choices.providers)
     items = [(row.name, row.rate or 0, percent(row.rate)) for row in found]
@@ -128,19 +128,21 @@ def _utilisation_rows(result, currency):
         yield (row.name, row.working_minutes, row.booked_minutes, _fraction(row.rate))
 
 
-def _revenue(wanted: Request) -> dict:
+def _revenue(wanted: Wanted) -> dict:
     rows = figures.revenue(db.session, wanted.scope)
-    names = wanted.choices.providers
-    by_provider, by_service = {}, {}
-    for row in rows:
+    names, currency = wanted.choices.providers, current_tenant.currency
+    by_provider: dict[str, int] = {}
+    by_service: dict[str, int] = {}
+    for row in rows:  # the database's groups, added up by one side
         by_provider[names.get(row.provider_id, "")] = by_provider.get(names.get(row.provider_id, ""), 0) + row.amount
         by_service[row.service] = by_service.get(row.service, 0) + row.amount
-    currency = current_tenant.currency
+
+    def chart(amounts: dict[str, int]):
+        return charts.bar_chart([(name, amount, money(amount, currency)) for name, amount in amounts.items()])
+
     return {"rows": rows, "providers": names, "by_provider": by_provider, "by_service": by_service,
             "total": sum(row.amount for row in rows), "count": sum(row.appointments for row in rows),
-            "chart": charts.bar_chart([(name, amount, money(amount, currency)) for name, amount in by_service.items()]),
-            "provider_chart": charts.bar_chart(
-                [(name, amount, money(amount, currency)) for name, amount in by_provider.items()])}
+            "chart": chart(by_service), "provider_chart": chart(by_provider)}
 
 
 def _revenue_rows(result, currency):
@@ -151,7 +153,7 @@ def _revenue_rows(result, currency):
     yield ("All", "All", result["count"], amount_text(result["total"], currency), currency)
 
 
-def _customers(wanted: Request) -> dict:
+def _customers(wanted: Wanted) -> dict:
     found = figures.customers(db.session, wanted.scope)
     return {"figures": found, "chart": charts.bar_chart(
         [("New", found.new, str(found.new)), ("Returning", found.returning, str(found.returning))])}
@@ -165,7 +167,7 @@ def _customers_rows(result, currency):
     yield ("total", found.total)
 
 
-def _lead_time(wanted: Request) -> dict:
+def _lead_time(wanted: Wanted) -> dict:
     counts = figures.lead_times(db.session, wanted.scope)
     labels = {key: label for key, label, *_ in figures.LEAD_BUCKETS}
     return {"counts": counts, "labels": labels,
@@ -178,7 +180,7 @@ def _lead_time_rows(result, currency):
         yield (result["labels"][key], count)
 
 
-def _busiest_hours(wanted: Request) -> dict:
+def _busiest_hours(wanted: Wanted) -> dict:
     counts = figures.busiest_hours(db.session, wanted.scope)
     return {"counts": counts, "chart": charts.heat_map(counts), "weekdays": charts.WEEKDAYS}
 
@@ -206,7 +208,7 @@ def _query() -> str:
 
 
 def _page(report: Report):
-    wanted = _read_request()
+    wanted = _wanted()
     result = COMPUTE[report.key][0](wanted) if wanted.scope is not None else None
     return render(f"dashboard/reports/{report.key}.html", status=422 if wanted.errors else 200, report=report,
                   reports=REPORTS, wanted=wanted, result=result, presets=ranges.PRESETS, query=_query(),
@@ -214,7 +216,7 @@ def _page(report: Report):
 
 
 def _csv(report: Report):
-    wanted = _read_request()
+    wanted = _wanted()
     if wanted.scope is None:
         return _page(report)  # the form, with what is wrong with it
     result = COMPUTE[report.key][0](wanted)
@@ -254,7 +256,7 @@ for _report in REPORTS:
 @roles_required(*MAY_SEE)
 def report_appointments_csv():
     """The range's appointments, one a line, streamed from the database in batches."""
-    wanted = _read_request()
+    wanted = _wanted()
     if wanted.scope is None:
         return _page(REPORTS[0])
     zone, currency = ZoneInfo(current_tenant.timezone), current_tenant.currency
