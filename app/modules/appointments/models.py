@@ -102,7 +102,7 @@ class AppointmentParticipant(TenantOwned, db.Model):
             sa.CheckConstraint("seats >= 1", name="seats_positive"),
             # The reports reach a range's bookings from its appointments by this index alone (0011_report_indexes).
             sa.Index("ix_appointment_participants_for_reports",
-                     "tenant_id", "appointment_id", "customer_id", "cancelled_at"),
+                     "tenant_id", "appointment_id", "customer_id", "cancelled_at", "seats"),
         ),
     )
 

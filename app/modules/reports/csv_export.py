@@ -17,7 +17,7 @@ from app.modules.reports.figures import Scope
 
 APPOINTMENT_COLUMNS = (
     "Appointment", "Starts (local)", "Ends (local)", "Time zone", "Starts (UTC)", "Ends (UTC)", "Status",
-    "Cancelled late", "Location", "Provider", "Service", "Customers", "Price", "Currency",
+    "Cancelled late", "Location", "Provider", "Service", "Customers", "Places", "Price per place", "Currency",
     "Booked (local)", "Booked (UTC)",
 )
 # Rows fetched from the database at a time: memory stays flat however many appointments a range holds.
@@ -48,10 +48,13 @@ def appointment_rows(session: Session, scope: Scope, *, zone: ZoneInfo, currency
     """Every appointment of the scope (declined requests too: the status says so), earliest first, with
     the header first. One statement, read in batches."""
     yield APPOINTMENT_COLUMNS
-    customers = sa.func.aggregate_strings(Customer.name, "; ")
+    # A group session's customers in one cell; its places are those of the bookings still standing.
+    standing = AppointmentParticipant.cancelled_at.is_(None)
+    customers = sa.func.aggregate_strings(sa.case((standing, Customer.name)), "; ")  # NULLs are left out
+    places = sa.func.coalesce(sa.func.sum(sa.case((standing, AppointmentParticipant.seats), else_=0)), 0)
     statement = (
         sa.select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Appointment.status,
-                  Appointment.cancelled_late, Location.name, Provider.name, Service.name, customers,
+                  Appointment.cancelled_late, Location.name, Provider.name, Service.name, customers, places,
                   Appointment.price, Appointment.created_at)
         .join(Location, Location.id == Appointment.location_id)
         .join(Provider, Provider.id == Appointment.provider_id)
@@ -63,8 +66,8 @@ def appointment_rows(session: Session, scope: Scope, *, zone: ZoneInfo, currency
         .order_by(Appointment.starts_at, Appointment.id)
         .execution_options(yield_per=BATCH)
     )
-    for (appointment_id, starts, ends, status, late, location, provider, service, names, price,
+    for (appointment_id, starts, ends, status, late, location, provider, service, names, seats, price,
          booked) in session.execute(statement):
         yield (appointment_id, local_text(starts, zone), local_text(ends, zone), zone.key, utc_text(starts),
-               utc_text(ends), status, "yes" if late else "no", location, provider, service, names or "",
+               utc_text(ends), status, "yes" if late else "no", location, provider, service, names or "", seats,
                amount_text(price, currency), currency, local_text(booked, zone), utc_text(booked))

@@ -44,7 +44,8 @@ class epoch(FunctionElement):
 
 @compiles(epoch, "postgresql")
 def _epoch_postgresql(element, compiler, **kw):
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+    # FLOOR: a cast alone would round, where SQLite's strftime truncates to the whole second.
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
 
 
 @compiles(epoch, "sqlite")
@@ -146,11 +147,16 @@ class RevenueRow:
 
 
 def revenue(session: Session, scope: Scope) -> list[RevenueRow]:
-    """Prices of the appointments kept or due, by provider and service (each appointment at the price it was booked at)."""
+    """What the appointments kept or due bring in, by provider and service: each booking's places at the
+    price the appointment was booked at (a group session's bookings each pay for their own places; a
+    booking cancelled out of a session pays nothing)."""
     rows = session.execute(
-        sa.select(Appointment.provider_id, Appointment.service_id, Service.name, sa.func.count(),
-                  sa.func.coalesce(sa.func.sum(Appointment.price), 0))
+        sa.select(Appointment.provider_id, Appointment.service_id, Service.name,
+                  sa.func.count(sa.distinct(Appointment.id)),
+                  sa.func.coalesce(sa.func.sum(Appointment.price * AppointmentParticipant.seats), 0))
         .join(Service, Service.id == Appointment.service_id)
+        .join(AppointmentParticipant, sa.and_(AppointmentParticipant.appointment_id == Appointment.id,
+                                              AppointmentParticipant.cancelled_at.is_(None)))
         .where(*scope.where(), Appointment.status.in_(EARNING))
         .group_by(Appointment.provider_id, Appointment.service_id, Service.name)
         .order_by(Service.name, Appointment.service_id, Appointment.provider_id)

@@ -12,6 +12,7 @@ import pytest
 
 from app.core.database import db
 from app.core.tenancy import tenant_context
+from app.modules.appointments.models import AppointmentParticipant
 from app.modules.catalogue.models import LocationClosure, ProviderLocation
 from app.modules.schedules.models import ScheduleOverride, TimeOff, WorkingHours
 from tests.support import factories
@@ -274,6 +275,26 @@ def test_revenue_by_service_and_provider_in_the_practices_currency(october, visi
     assert {row[4] for row in rows[1:]} == {"GBP"}
 
 
+def test_a_group_sessions_revenue_is_each_bookings_places(october, visitor):
+    # December: a class at £12.00 a place, booked by three customers: two places, one place, and one
+    # place cancelled out of the session. 2 + 1 = 3 places: £36.00, from one appointment.
+    tenant = october["tenant"]
+    yoga = factories.service(tenant, name="Yoga", duration_minutes=60, price=1200, capacity=10)
+    session = factories.appointment(tenant, location=october["central"], provider=october["ann"], service=yoga,
+                                    customer=factories.customer(tenant), starts_at=utc("2026-12-05T10:00"))
+    factories.save(tenant, AppointmentParticipant(tenant_id=tenant.id, appointment_id=session.id, seats=2,
+                                                  customer_id=factories.customer(tenant).id, manage_token="two-places"))
+    factories.save(tenant, AppointmentParticipant(tenant_id=tenant.id, appointment_id=session.id,
+                                                  customer_id=factories.customer(tenant).id, manage_token="cancelled",
+                                                  cancelled_at=utc("2026-11-09T10:00")))
+    owner = member(visitor, october)
+    rows = sheet(owner.get("/dashboard/reports/revenue.csv?start=2026-12-01&end=2026-12-31"))
+    assert rows[1:] == [["Ann", "Yoga", "1", "36.00", "GBP"], ["All", "All", "1", "36.00", "GBP"]]
+    [line] = sheet(owner.get("/dashboard/reports/appointments.csv?start=2026-12-01&end=2026-12-31"))[1:]
+    assert line[11].count(";") == 1  # the two standing bookings' customers, not the cancelled one's
+    assert line[12:15] == ["3", "12.00", "GBP"]
+
+
 def test_new_and_returning_customers(october, visitor):
     owner = member(visitor, october)
     found = table_of(owner.get(f"/dashboard/reports/customers?{LAST_MONTH}"), "New and returning customers")
@@ -335,12 +356,12 @@ def test_the_appointments_csv_lists_the_range_in_local_time_and_utc(october, vis
     assert by_key["A6"]["Starts (local)"] == "2026-10-25T01:30+00:00" and by_key["A6"]["Starts (UTC)"] == "2026-10-25T01:30:00Z"
     assert by_key["B1"]["Starts (local)"] == "2026-10-01T00:30+01:00"
     assert by_key["A4"]["Status"] == "cancelled" and by_key["A4"]["Cancelled late"] == "yes"
-    assert by_key["A8"]["Price"] == "40.00" and by_key["A8"]["Currency"] == "GBP" and by_key["A8"]["Customers"] == "Cara"
+    assert by_key["A8"]["Price per place"] == "40.00" and by_key["A8"]["Places"] == "1" and by_key["A8"]["Currency"] == "GBP" and by_key["A8"]["Customers"] == "Cara"
     assert by_key["A12"]["Location"] == "North" and by_key["A12"]["Provider"] == "Ben"
     assert by_key["A1"]["Booked (UTC)"] == "2026-09-21T08:00:00Z"
     # The revenue report's total, summed back from the lines it is made of.
     earning = [row for row in body if row["Status"] in ("pending", "confirmed", "checked_in", "completed")]
-    assert sum(int(row["Price"].replace(".", "")) for row in earning) == 47000
+    assert sum(int(row["Price per place"].replace(".", "")) * int(row["Places"]) for row in earning) == 47000
 
 
 def test_the_presets_and_dates_agree(october, visitor):
