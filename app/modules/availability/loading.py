@@ -194,11 +194,10 @@ def _booked_query(*, ignoring_one: bool) -> sa.Select:
 
 def load_working(
     session: Session, *, location_ids: list[int], provider_ids: list[int], first_day: date, last_day: date,
-    names: dict[int, str] | None = None,
 ) -> dict[int, tuple[set[date], dict[int, ProviderCalendar]]]:
     """What ``engine.working_time`` needs for every (location, provider) pair, in one statement: weekly hours,
-    overrides, time off and closures. By location: its closed days and its providers' schedules there."""
-    names = names or {}
+    overrides, time off and closures. By location: its closed days and its providers' schedules there (a
+    provider's time off shared by all their locations)."""
     found: dict[int, tuple[set[date], dict[int, ProviderCalendar]]] = {
         location_id: (set(), {}) for location_id in location_ids
     }
@@ -213,7 +212,8 @@ def load_working(
     def schedule(location_id, provider_id) -> ProviderCalendar:
         providers = found[location_id][1]
         if provider_id not in providers:
-            providers[provider_id] = ProviderCalendar(provider_id, names.get(provider_id, ""), timedelta(0), None)
+            # Only the schedule matters here: no service, so no name, length or price.
+            providers[provider_id] = ProviderCalendar(provider_id, "", timedelta(0), None)
             providers[provider_id].time_off = away.setdefault(provider_id, [])
         return providers[provider_id]
 
