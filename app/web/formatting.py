@@ -45,7 +45,13 @@ def money_range(lowest: int, highest: int, currency: str) -> str:
     return f"{money(lowest, currency)}–{money(highest, currency)}"
 
 
+def percent(rate: float | None) -> str:
+    """A share as a percentage to one decimal: 0.0244 → "2.4%"; "—" when there is nothing to divide by."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
 def init_app(app) -> None:
+    app.add_template_filter(percent)
     app.add_template_filter(money)
     app.add_template_filter(local_time)
     app.add_template_filter(duration)

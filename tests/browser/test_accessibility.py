@@ -14,9 +14,15 @@ from tests.support.routes import path_of, rules_of
 pytestmark = pytest.mark.browser
 
 SERIOUS = ("serious", "critical")
-# Downloads, not pages (a customer's data export): a browser saves them, axe has nothing to read.
-# Their headers are checked with every other answer's in tests/faces/test_every_route.py.
-DOWNLOADS = {"dashboard.export_customer_json", "dashboard.export_customer_csv"}
+# GET routes that answer a download, not a page: axe has nothing to read (a browser saves them instead of
+# showing them). The pages linking to them are swept; their headers are checked with every other answer's
+# in tests/faces/test_every_route.py, and their contents in test_reports.py and test_customer_privacy.py.
+DOWNLOADS = {
+    "dashboard.export_customer_json", "dashboard.export_customer_csv",
+    "dashboard.reports_csv", "dashboard.report_utilisation_csv", "dashboard.report_revenue_csv",
+    "dashboard.report_customers_csv", "dashboard.report_lead_time_csv", "dashboard.report_busiest_hours_csv",
+    "dashboard.report_appointments_csv",
+}
 
 
 @pytest.fixture

@@ -90,6 +90,22 @@ BUDGETS = {
     "dashboard.export_customer_json": 9,
     "dashboard.export_customer_csv": 9,
     "dashboard.customer_erasure": 3,  # the confirmation: the customer alone
+    # Reports: the tenant, the user, the locations and providers to filter by (one statement), then the
+    # figures, aggregated in the database: one statement, or two for utilisation (the schedules, the booked
+    # minutes). Each report's CSV costs what its page does.
+    "dashboard.reports": 4,
+    "dashboard.report_utilisation": 5,
+    "dashboard.report_revenue": 4,
+    "dashboard.report_customers": 4,
+    "dashboard.report_lead_time": 4,
+    "dashboard.report_busiest_hours": 4,
+    "dashboard.reports_csv": 4,
+    "dashboard.report_utilisation_csv": 5,
+    "dashboard.report_revenue_csv": 4,
+    "dashboard.report_customers_csv": 4,
+    "dashboard.report_lead_time_csv": 4,
+    "dashboard.report_busiest_hours_csv": 4,
+    "dashboard.report_appointments_csv": 4,  # the appointments, streamed in batches by one statement
 }
 
 STAFF_BLUEPRINTS = ("dashboard", "backoffice")

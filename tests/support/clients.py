@@ -26,6 +26,9 @@ class Visitor:
         # What the test built is saved before anyone can see it, and the test's own transaction ends,
         # so its next read sees what this request commits (SQLite reads from a snapshot until then).
         db.session.commit()
+        # A streamed answer (a CSV download) is read to its end inside the request's context, as a server
+        # sends it, so its contexts are gone before the next request (a sweep may never read the body).
+        kwargs.setdefault("buffered", True)
         with self.app.app_context():
             return self.client.open(path, method=method, base_url=f"http://{self.host}", **kwargs)
 

@@ -22,6 +22,7 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     locations,
     new_appointment,
     providers,
+    reports,
     services,
     settings,
     team,

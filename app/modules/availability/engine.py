@@ -286,6 +286,18 @@ class Intervals:
                 self.starts.append(start)
                 self.ends.append(end)
 
+    def pairs(self) -> list[tuple[datetime, datetime]]:
+        return list(zip(self.starts, self.ends))
+
+    def covered(self, start: datetime, end: datetime) -> timedelta:
+        """How much of [start, end) the intervals cover."""
+        total = timedelta(0)
+        for index in range(max(0, bisect_right(self.starts, start) - 1), len(self.starts)):
+            if self.starts[index] >= end:
+                break
+            total += max(timedelta(0), min(end, self.ends[index]) - max(start, self.starts[index]))
+        return total
+
     def overlap_end(self, start: datetime, end: datetime) -> datetime | None:
         """Where the first interval overlapping [start, end) ends; None when nothing overlaps it."""
         index = bisect_right(self.starts, start) - 1
@@ -294,7 +306,6 @@ class Intervals:
         if index + 1 < len(self.starts) and self.starts[index + 1] < end:
             return self.ends[index + 1]
         return None
-
 
     def free_starts(self, origin: datetime, first: datetime, last: datetime, interval: timedelta,
                     before: timedelta, after: timedelta) -> list[datetime]:
@@ -319,6 +330,30 @@ class Intervals:
             free.append(cursor)
             cursor += interval
         return free
+
+
+def working_time(provider: ProviderCalendar, first_day: date, last_day: date, zone: ZoneInfo,
+                 closures: set[date] = frozenset()) -> timedelta:
+    """How long ``provider`` works at one location from ``first_day`` to ``last_day``: their hours there
+    (a date's override instead of the week's), less the location's closed days and their time off.
+
+    The same rules as ``Calendar.slots``: each interval resolved to UTC as slots are (a repeated autumn hour
+    worked twice, a skipped spring hour not at all), so a report's working time is the time slots are offered in."""
+    worked = []
+    day = first_day
+    while day <= last_day:
+        if day not in closures:
+            for start_local, end_local in provider.hours_on(day):
+                start = resolve(day, start_local, zone, earliest=True)
+                end = resolve(day, end_local, zone, earliest=False)
+                if end > start:
+                    worked.append((start, end))
+        day += timedelta(days=1)
+    away = Intervals(provider.time_off)
+    total = timedelta(0)
+    for start, end in Intervals(worked).pairs():
+        total += (end - start) - away.covered(start, end)
+    return total
 
 
 def step_from(origin: datetime, instant: datetime, interval: timedelta) -> datetime:

@@ -3,11 +3,12 @@ providers or appointments: providers with their hours and the policy; overrides,
 closures; active appointments.
 
 The statements are built once per shape, with bind parameters, and ``reused``: building them
-anew cost a slot picker more than running them. They read the Core tables, not the ORM's
-entities, so the ORM does not process each row (on the slot picker, a third of its cost). Core
-tables are outside the automatic tenant scope (app.core.tenancy), so each statement names the
-tenant itself, on every table it reads (``_of_tenant``)."""
-from datetime import date, timedelta
+anew cost a slot picker more than running them. The slot picker's three read the Core tables,
+not the ORM's entities, so the ORM does not process each row (on the picker, a third of its
+cost). Core tables are outside the automatic tenant scope (app.core.tenancy), so each of those
+names the tenant itself, on every table it reads (``_of_tenant``). The reports' working time
+(``load_working``) reads few rows, through the ORM's scope."""
+from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -232,3 +233,82 @@ def _booked_query(*, ignoring_one: bool, native_utc: bool) -> sa.Select:
     if ignoring_one:
         query = query.where(appointments.id != sa.bindparam("ignore_id"))
     return reused(query)
+
+
+def load_working(
+    session: Session, *, location_ids: list[int], provider_ids: list[int], first_day: date, last_day: date,
+) -> dict[int, tuple[set[date], dict[int, ProviderCalendar]]]:
+    """What ``engine.working_time`` needs for every (location, provider) pair, in one statement: weekly hours,
+    overrides, time off and closures. By location: its closed days and its providers' schedules there (a
+    provider's time off shared by all their locations)."""
+    found: dict[int, tuple[set[date], dict[int, ProviderCalendar]]] = {
+        location_id: (set(), {}) for location_id in location_ids
+    }
+    if not location_ids or not provider_ids:
+        return found
+    # Time off is held in UTC: a day's margin either side reaches every location's local days.
+    params = {"location_ids": list(location_ids), "provider_ids": list(provider_ids), "first": first_day,
+              "last": last_day, "range_start": datetime.combine(first_day, time.min, timezone.utc) - BLOCK_MARGIN,
+              "range_end": datetime.combine(last_day, time.max, timezone.utc) + BLOCK_MARGIN}
+    away: dict[int, list] = {}
+
+    def schedule(location_id, provider_id) -> ProviderCalendar:
+        providers = found[location_id][1]
+        if provider_id not in providers:
+            # Only the schedule matters here: no service, so no name, length or price.
+            providers[provider_id] = ProviderCalendar(provider_id, "", timedelta(0), None)
+            providers[provider_id].time_off = away.setdefault(provider_id, [])
+        return providers[provider_id]
+
+    for kind, provider_id, location_id, weekday, on_first, on_last, opens, closes, day_off, starts, ends in session.execute(
+        _working_query(), params
+    ):
+        if kind == "weekly":
+            schedule(location_id, provider_id).weekly[weekday].append((opens, closes))
+        elif kind == "override":
+            hours = schedule(location_id, provider_id).overrides.setdefault(on_first, [])
+            if not day_off:
+                hours.append((opens, closes))
+        elif kind == "time_off":
+            away.setdefault(provider_id, []).append((starts, ends))
+        else:
+            day = max(on_first, first_day)
+            while day <= min(on_last, last_day):
+                found[location_id][0].add(day)
+                day += timedelta(days=1)
+    return found
+
+
+@cache
+def _working_query() -> sa.CompoundSelect:
+    location_ids = sa.bindparam("location_ids", expanding=True)
+    provider_ids = sa.bindparam("provider_ids", expanding=True)
+    first, last = sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)
+    range_start, range_end = sa.bindparam("range_start", type_=UTCDateTime), sa.bindparam("range_end", type_=UTCDateTime)
+    no_int, no_date, no_time = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.Date), sa.cast(sa.null(), sa.Time)
+    no_instant = sa.cast(sa.null(), UTCDateTime())
+    weekly = sa.select(
+        sa.literal("weekly").label("kind"), WorkingHours.provider_id.label("provider_id"),
+        WorkingHours.location_id.label("location_id"), WorkingHours.weekday.label("weekday"),
+        no_date.label("first"), no_date.label("last"), WorkingHours.starts_at.label("opens"),
+        WorkingHours.ends_at.label("closes"), sa.false().label("day_off"), no_instant.label("starts"),
+        no_instant.label("ends"),
+    ).where(WorkingHours.location_id.in_(location_ids), WorkingHours.provider_id.in_(provider_ids))
+    overrides = sa.select(
+        sa.literal("override"), ScheduleOverride.provider_id, ScheduleOverride.location_id, no_int,
+        ScheduleOverride.on_date, ScheduleOverride.on_date, ScheduleOverride.starts_at, ScheduleOverride.ends_at,
+        ScheduleOverride.is_day_off, no_instant, no_instant,
+    ).where(
+        ScheduleOverride.location_id.in_(location_ids), ScheduleOverride.provider_id.in_(provider_ids),
+        ScheduleOverride.on_date.between(first, last),
+    )
+    time_off = sa.select(
+        sa.literal("time_off"), TimeOff.provider_id, no_int, no_int, no_date, no_date, no_time, no_time, sa.false(),
+        TimeOff.starts_at, TimeOff.ends_at,
+    ).where(TimeOff.provider_id.in_(provider_ids), TimeOff.starts_at < range_end, TimeOff.ends_at > range_start)
+    closures = sa.select(
+        sa.literal("closure"), no_int, LocationClosure.location_id, no_int, LocationClosure.starts_on,
+        LocationClosure.ends_on, no_time, no_time, sa.false(), no_instant, no_instant,
+    ).where(LocationClosure.location_id.in_(location_ids), LocationClosure.starts_on <= last,
+            LocationClosure.ends_on >= first)
+    return reused(sa.union_all(weekly, overrides, time_off, closures))

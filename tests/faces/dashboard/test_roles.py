@@ -62,8 +62,17 @@ CUSTOMER_RECORDS = {
     "dashboard.erase_customer",
 }
 FRONT_DESK = ("owner", "admin", "staff")
+# The reports and their CSVs (tests/faces/dashboard/test_reports.py): owners and admins see every figure,
+# providers their own; the front desk none.
+REPORTS = {
+    "dashboard.reports", "dashboard.report_utilisation", "dashboard.report_revenue", "dashboard.report_customers",
+    "dashboard.report_lead_time", "dashboard.report_busiest_hours",
+    "dashboard.reports_csv", "dashboard.report_utilisation_csv", "dashboard.report_revenue_csv",
+    "dashboard.report_customers_csv", "dashboard.report_lead_time_csv", "dashboard.report_busiest_hours_csv",
+    "dashboard.report_appointments_csv",
+}
 MAY_USE = {**dict.fromkeys(DAILY_WORK, EVERY_MEMBER), **dict.fromkeys(HOURS | SETTING_UP | CALENDAR_FEED, SET_UP),
-           **dict.fromkeys(CUSTOMER_RECORDS, FRONT_DESK)}
+           **dict.fromkeys(CUSTOMER_RECORDS, FRONT_DESK), **dict.fromkeys(REPORTS, (*SET_UP, "provider"))}
 
 
 def test_every_dashboard_route_is_placed(app):
