@@ -1,4 +1,4 @@
-"""Creating practices on the platform, and suspending or reactivating them."""
+"""Creating practices on the platform, and their addresses (their status moves in ``status.py``)."""
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -69,16 +69,6 @@ def create_tenant(
                 raise TenantError(str(error), field=error.field and f"owner_{error.field}") from None
         audit.record(session, "tenant.created", tenant, actor=actor, tenant_id=tenant.id)
         session.flush()
-    return tenant
-
-
-def set_status(session: Session, tenant: Tenant, status: str, *, actor) -> Tenant:
-    """Suspend or reactivate a tenant; a suspended tenant's sites show an unavailable page."""
-    if status not in ("active", "suspended"):
-        raise TenantError(f"Unknown status {status!r}.", field="status")
-    if tenant.status != status:
-        tenant.status = status
-        audit.record(session, f"tenant.{'suspended' if status == 'suspended' else 'reactivated'}", tenant, actor=actor, tenant_id=tenant.id)
     return tenant
 
 
