@@ -6,4 +6,12 @@ from app.blueprints.auth.guards import require_roles
 bp = Blueprint("backoffice", __name__)
 bp.before_request(require_roles("superadmin"))
 
-from app.blueprints.backoffice import audit, health, tenants  # noqa: E402,F401
+from app.blueprints.backoffice import audit, health, plans, settings, tenants  # noqa: E402,F401
+
+
+@bp.context_processor
+def _platform():
+    from app.core.database import db
+    from app.modules.platform import settings
+
+    return {"platform": settings.current(db.session)}

@@ -48,12 +48,13 @@ def check_timezone(name: str) -> str:
 def create_tenant(
     session: Session, *, slug: str, name: str, timezone: str = "UTC", currency: str = "EUR",
     owner_email: str | None = None, owner_name: str | None = None, owner_password: str | None = None,
-    actor,
+    status: str = "active", actor,
 ) -> Tenant:
-    """A new active tenant with a default booking policy and, when given, its owner."""
+    """A new tenant (active, or trialing when it signed itself up) with a default booking policy and, when
+    given, its owner."""
     tenant = Tenant(
         slug=check_slug(session, slug), name=name.strip(), timezone=check_timezone(timezone),
-        currency=currency.upper(), status="active", branding={},
+        currency=currency.upper(), status=status, branding={},
     )
     session.add(tenant)
     session.flush()

@@ -51,8 +51,12 @@ SETTING_UP = {
     "dashboard.service_questions", "dashboard.preview_service_questions", "dashboard.attach_service_question",
     "dashboard.update_service_question", "dashboard.move_service_question", "dashboard.detach_service_question",
     "dashboard.add_service_rule", "dashboard.remove_service_rule",
+    "dashboard.plan",
 }
-MAY_USE = {**dict.fromkeys(DAILY_WORK, EVERY_MEMBER), **dict.fromkeys(HOURS | SETTING_UP | CALENDAR_FEED, SET_UP)}
+# The practice's data, taken away: its owner's alone.
+OWNER_ONLY = {"dashboard.export_page", "dashboard.export_download"}
+MAY_USE = {**dict.fromkeys(DAILY_WORK, EVERY_MEMBER), **dict.fromkeys(HOURS | SETTING_UP | CALENDAR_FEED, SET_UP),
+           **dict.fromkeys(OWNER_ONLY, ("owner",))}
 
 
 def test_every_dashboard_route_is_placed(app):
