@@ -10,9 +10,9 @@ from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules.accounts.models import User
 from app.modules.appointments.models import Appointment
+from app.modules.billing.models import Plan
 from app.modules.catalogue.models import Location, Provider, Service, ServiceCategory
 from app.modules.customers.models import Customer
-from app.modules.billing.models import Plan
 from app.modules.intake.models import ParameterDefinition, ParameterOption
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant

@@ -4,12 +4,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.core import clock
 from app.core.database import db
 from app.core.tenancy import all_tenants
-from app.core import clock
 from app.modules import tenants
-from app.modules.tenants import status
 from app.modules.accounts.models import User
+from app.modules.tenants import status
 from app.modules.tenants.models import Tenant
 from app.web.sites import RESERVED_SLUGS
 from tests.support import factories

@@ -8,10 +8,3 @@ bp.before_request(require_roles("superadmin"))
 
 from app.blueprints.backoffice import audit, health, plans, settings, tenants  # noqa: E402,F401
 
-
-@bp.context_processor
-def _platform():
-    from app.core.database import db
-    from app.modules.platform import settings
-
-    return {"platform": settings.current(db.session)}

@@ -11,6 +11,12 @@ from app.web.forms import show_error
 from app.web.rendering import render, see_other
 
 
+@bp.context_processor
+def _platform():
+    """Every backoffice page names the platform as its settings do."""
+    return {"platform": settings.current(db.session)}
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 def platform_settings():
     saved = settings.current(db.session)

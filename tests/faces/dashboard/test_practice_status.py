@@ -57,7 +57,7 @@ def test_an_active_practice_has_no_banner(acme, visitor):
     assert 'id="status-banner"' not in html(owner_of(acme, visitor).get("/dashboard/"))
 
 
-@pytest.mark.parametrize("path", ["/", f"/services/{{service}}", "/account/sign-in", "/no-such-booking-page"])
+@pytest.mark.parametrize("path", ["/", "/services/{service}", "/account/sign-in", "/no-such-booking-page"])
 def test_a_suspended_practices_booking_site_says_it_is_temporarily_unavailable(acme, visitor, path):
     move(acme, "suspended", "Unpaid for 14 days.")
     response = visitor(host_of(acme["tenant"])).get(path.format(service=acme["service"].id))
