@@ -4,6 +4,7 @@ from flask import Blueprint, request
 from app.blueprints.auth.guards import require_roles
 from app.modules.tenants import lifecycle
 from app.web.errors import render_error
+from app.web.rendering import sent_by_htmx
 from app.web.sites import current_tenant
 
 bp = Blueprint("dashboard", __name__)
@@ -17,8 +18,10 @@ def read_only_while_closed():
         return None
     state = "suspended" if current_tenant.status == "suspended" else "cancelled"
     reason = f" Reason: {current_tenant.status_reason}" if current_tenant.status_reason else ""
-    return render_error(403, "The dashboard is read-only",
-                        f"{current_tenant.name} is {state}, so nothing can be changed.{reason}")
+    body, status = render_error(403, "The dashboard is read-only",
+                                f"{current_tenant.name} is {state}, so nothing can be changed.{reason}")
+    # htmx swaps no 4xx answer: it reloads the page instead, whose banner says why nothing changed.
+    return body, status, {"HX-Refresh": "true"} if sent_by_htmx() else {}
 
 from app.blueprints.dashboard import (  # noqa: E402,F401
     agenda,

@@ -11,7 +11,7 @@ from app.core import clock
 from app.core.database import db
 from app.core.tenancy import all_tenants
 from app.modules.audit.models import AuditEvent
-from app.modules.catalogue.models import Location
+from app.modules.catalogue.models import Location, Provider
 from app.modules.customers.models import Customer
 from app.modules.tenants import status
 from tests.support import factories
@@ -37,10 +37,10 @@ def owner_of(practice, visitor):
     return owner
 
 
-def count(model) -> int:
+def count(model, *where) -> int:
     with all_tenants():
         db.session.expire_all()
-        return db.session.scalar(select(func.count()).select_from(model))
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def test_a_past_due_practice_keeps_working_under_a_banner(acme, visitor):
@@ -91,7 +91,8 @@ def test_a_suspended_dashboard_is_read_only_with_the_reason(acme, visitor):
     assert "Acme Dental is suspended, so nothing can be changed. Reason: Unpaid for 14 days." in text(html(refused))
     assert (count(Location), count(AuditEvent)) == (locations, events)
     htmx = owner.post(f"/dashboard/setup/providers/{acme['provider'].id}/deactivate", htmx=True)
-    assert htmx.status_code == 403
+    assert htmx.status_code == 403 and htmx.headers["HX-Refresh"] == "true"  # the reloaded page's banner says why
+    assert count(Provider, Provider.active) == 1 and count(AuditEvent) == events
 
 
 def test_staff_of_a_suspended_practice_still_sign_in_and_out(acme, visitor):
@@ -139,8 +140,10 @@ def test_only_the_owner_exports(acme, visitor):
     member = visitor(host_of(acme["tenant"]))
     member.sign_in(admin.email, factories.PASSWORD)
     assert member.get("/dashboard/export/practice.json").status_code == 403
-    assert "Export" not in [a for a in html(member.get("/dashboard/")).split("<nav>")[1].split("</nav>")[0].split(">")
-                            if a.startswith("Export")]
+    assert 'href="/dashboard/export"' not in html(member.get("/dashboard/"))
+    assert 'href="/dashboard/export"' in html(owner_of(acme, visitor).get("/dashboard/"))
+    with all_tenants():
+        assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "tenant.exported")).all() == []
 
 
 def test_after_the_export_window_the_practice_is_deactivated_and_its_sites_are_gone(acme, visitor, app):
