@@ -25,6 +25,11 @@ class TenantForm(FlaskForm):
         self.timezone.choices = sorted(available_timezones())
 
 
+def optional_id(value) -> int | None:
+    """A select's value: an id, or None for its empty first choice ("any", "the default")."""
+    return int(value) if value not in (None, "") else None
+
+
 class TenantSearchForm(FlaskForm):
     """The list's GET form: a bookmarkable search, so no CSRF token."""
 
@@ -34,7 +39,7 @@ class TenantSearchForm(FlaskForm):
     q = StringField("Search", validators=[Optional(), Length(max=200)])
     status = SelectField("Status", choices=[("", "Any status")] + [(s, LABELS[s]) for s in STATUSES],
                          validators=[Optional()])
-    plan = SelectField("Plan", coerce=lambda v: int(v) if v not in (None, "") else None, validators=[Optional()])
+    plan = SelectField("Plan", coerce=optional_id, validators=[Optional()])
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1)])
 
 
@@ -60,7 +65,7 @@ class PlanForm(FlaskForm):
 class PlatformSettingsForm(FlaskForm):
     platform_name = StringField("Platform name", validators=[DataRequired(), Length(max=100)])
     support_email = EmailField("Support email", validators=[DataRequired(), Email(), Length(max=254)])
-    default_plan_id = SelectField("Default plan for sign-ups", coerce=lambda v: int(v) if v not in (None, "") else None)
+    default_plan_id = SelectField("Default plan for sign-ups", coerce=optional_id)
     trial_days = IntegerField("Trial length (days)", validators=[InputRequired(), NumberRange(min=0, max=365)])
     dunning_grace_days = IntegerField("Dunning grace period (days)",
                                       validators=[InputRequired(), NumberRange(min=0, max=365)])

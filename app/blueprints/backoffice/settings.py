@@ -21,7 +21,7 @@ def _platform():
 def platform_settings():
     saved = settings.current(db.session)
     form = PlatformSettingsForm(data=saved.__dict__) if request.method == "GET" else PlatformSettingsForm()
-    form.default_plan_id.choices = [(None, "Starter (made by the first sign-up)")] + [
+    form.default_plan_id.choices = [("", "Starter (made by the first sign-up)")] + [
         (plan.id, plan.name) for plan in settings.default_plan_choices(db.session)]
     if form.validate_on_submit():
         try:

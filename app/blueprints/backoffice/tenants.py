@@ -27,11 +27,11 @@ RECENT_EVENTS = 20
 def index():
     form = TenantSearchForm(request.args)
     plans = db.session.scalars(sa.select(Plan).order_by(Plan.name)).all()
-    form.plan.choices = [(None, "Any plan")] + [(plan.id, plan.name) for plan in plans]
+    form.plan.choices = [("", "Any plan")] + [(plan.id, plan.name) for plan in plans]
     if form.validate():
         found = listing.find(db.session, query=form.q.data or "", status=form.status.data or "",
                              plan_id=form.plan.data, page=form.page.data or 1)
-    else:  # a hand-made URL: show the first page, unfiltered, with the form's complaint
+    else:  # a hand-made URL (an unknown status or plan, a page that is no number): the first page, unfiltered
         found = listing.find(db.session)
     kept = {key: value for key, value in request.args.items() if key != "page" and value}
     return render("backoffice/tenants/index.html", "results", form=form, page=found,

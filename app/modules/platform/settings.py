@@ -10,7 +10,7 @@ from app.modules import audit
 from app.modules.billing.models import Plan
 from app.modules.platform.models import SETTINGS_ID, PlatformSettings
 
-DEFAULTS = {"platform_name": "Sloty", "support_email": "support@sloty.invalid", "default_plan_id": None,
+DEFAULTS = {"platform_name": "Sloty", "support_email": "support@sloty.example", "default_plan_id": None,
             "trial_days": 14, "dunning_grace_days": 7}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_DAYS = 365

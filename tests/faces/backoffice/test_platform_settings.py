@@ -15,7 +15,7 @@ from app.modules.platform import settings
 from app.modules.platform.models import PlatformSettings
 from app.modules.tenants.models import Tenant
 from tests.support.clients import BASE_DOMAIN
-from tests.support.pages import html, text
+from tests.support.pages import form_fields, html, text
 
 WWW = f"www.{BASE_DOMAIN}"
 SETTINGS = {"platform_name": "Bookwell", "support_email": "help@bookwell.example", "default_plan_id": "",
@@ -38,7 +38,7 @@ def a_plan(code="team", **fields) -> Plan:
 
 def test_the_defaults_stand_until_the_operator_saves(app, superadmin):
     page = html(superadmin.get("/backoffice/settings"))
-    assert 'value="Sloty"' in page and 'value="support@sloty.invalid"' in page and 'value="14"' in page
+    assert 'value="Sloty"' in page and 'value="support@sloty.example"' in page and 'value="14"' in page
     assert saved() == settings.Settings(**settings.DEFAULTS)
 
 
@@ -50,7 +50,7 @@ def test_the_operator_saves_the_settings_audited_before_and_after(app, superadmi
     with all_tenants():
         (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "platform.settings_changed")).all()
     assert event.tenant_id is None and event.actor_email == "root@sloty.test"
-    assert event.details["before"] == {"platform_name": "Sloty", "support_email": "support@sloty.invalid",
+    assert event.details["before"] == {"platform_name": "Sloty", "support_email": "support@sloty.example",
                                        "default_plan_id": None, "trial_days": 14, "dunning_grace_days": 7}
     assert event.details["after"]["trial_days"] == 30
     # Saved again with one change: the audit names only that one.
@@ -123,3 +123,12 @@ def test_without_settings_sign_up_starts_fourteen_days_on_starter(app, visitor):
         (trial,) = db.session.scalars(select(Subscription)).all()
         assert trial.plan.code == "starter"
     assert (trial.current_period_end - trial.current_period_start).days == 14
+
+
+def test_the_form_as_rendered_saves_as_it_is(app, superadmin):
+    a_plan()
+    page = html(superadmin.get("/backoffice/settings"))
+    assert '<option selected value="">Starter (made by the first sign-up)</option>' in page
+    response = superadmin.post("/backoffice/settings", form_fields(page, "settings-form"))
+    assert response.status_code == 303, text(html(response))
+    assert saved() == settings.Settings(**settings.DEFAULTS)

@@ -1,5 +1,6 @@
 """The backoffice's practices: the list searched, filtered and paged; a practice's page; its status changed."""
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from app.modules.billing.models import Invoice, Plan, Subscription
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant
 from tests.support import factories
-from tests.support.pages import html, text
+from tests.support.pages import form_fields, html, text
 
 
 def on_plan(tenant, plan: Plan) -> Subscription:
@@ -167,3 +168,12 @@ def test_the_tenants_own_audit_events_only(practices, superadmin):
                                   entity_id=practices["globex"].id, details={}))
     page = html(superadmin.get(f"/backoffice/tenants/{practices['acme'].id}"))
     assert "globex.secret" not in page and "tenant.created" in page
+
+
+def test_the_search_form_as_rendered_finds_with_any_plan(practices, superadmin):
+    page = html(superadmin.get("/backoffice/"))
+    assert 'value="">Any plan</option>' in page and 'value="">Any status</option>' in page
+    # A browser sends each select's selected option, or its first: "any" either way.
+    fields = form_fields(page, "tenant-search") | {"plan": "", "status": ""}
+    page = html(superadmin.get(f"/backoffice/?{urlencode(fields | {'q': 'acme'})}"))
+    assert names_listed(page) == ["Acme Dental"]
