@@ -52,8 +52,9 @@ def subscription_of(session: Session, tenant_id: int) -> Subscription | None:
 
 
 def plan_of(session: Session, tenant_id: int) -> Plan | None:
-    subscription = subscription_of(session, tenant_id)
-    return subscription.plan if subscription is not None else None
+    """The plan of the practice's latest subscription, in one statement (it runs for every SMS queued)."""
+    return session.scalar(sa.select(Plan).join(Subscription, Subscription.plan_id == Plan.id)
+                          .where(Subscription.tenant_id == tenant_id).order_by(Subscription.id.desc()).limit(1))
 
 
 def month_of(when: datetime) -> tuple[datetime, datetime]:

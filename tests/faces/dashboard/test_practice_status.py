@@ -118,6 +118,10 @@ def test_a_cancelled_practices_owner_exports_its_data(acme, visitor):
     owner = owner_of(acme, visitor)
     banner = text(html(owner.get("/dashboard/")))
     assert "Acme Dental is cancelled" in banner and "export the practice's data for 30 days" in banner
+    locations = count(Location)
+    refused = owner.post("/dashboard/locations/new", {"name": "Annex", "address": "", "timezone": "Europe/London"})
+    assert refused.status_code == 403 and "Acme Dental is cancelled, so nothing can be changed." in text(html(refused))
+    assert count(Location) == locations
     deadline = (clock.now() + timedelta(days=30)).strftime("%d %B %Y")
     assert f"You can download its data until {deadline}" in text(html(owner.get("/dashboard/export")))
 
