@@ -161,3 +161,20 @@ def test_after_the_export_window_the_practice_is_deactivated_and_its_sites_are_g
     for path in ("/", "/dashboard/", "/login", "/dashboard/export/practice.json"):
         response = owner.get(path)
         assert response.status_code == 404 and "No practice lives at this address." in html(response)
+
+
+def test_every_booking_site_route_is_unavailable_while_suspended(app, route_practice, visitor):
+    """The sweep over the url_map: no booking-site page or form slips past the closed sign, except the
+    logo and colour the dashboard's own pages use."""
+    from tests.support.routes import methods_of, path_of, rules_of
+
+    move(route_practice, "suspended", "Unpaid.")
+    guest, failures = visitor(host_of(route_practice["tenant"])), []
+    for rule in rules_of(app, "booking"):
+        path = path_of(rule, route_practice)
+        for method in methods_of(rule):
+            response = guest.get(path) if method == "GET" else guest.post(path, csrf=False)
+            closed = response.status_code == 503 and "temporarily unavailable" in text(html(response))
+            if closed == (rule.endpoint in ("booking.logo", "booking.brand_css")):
+                failures.append(f"{method} {path} ({rule.endpoint}): {response.status_code}")
+    assert failures == []
