@@ -71,6 +71,17 @@ def create_tenant(slug, name, timezone, currency, owner_email, owner_name, owner
     click.echo(f"Tenant {tenant.name} created: {_base_url(tenant.slug)}/")
 
 
+@sloty.command("deactivate-cancelled")
+def deactivate_cancelled():
+    """Close every cancelled practice whose 30-day export window has passed (run daily from cron).
+    Their status stays cancelled and their rows are kept; their sites answer 404."""
+    from app.modules.tenants import status
+
+    with all_tenants(), unit_of_work(db.session):
+        closed = status.deactivate_expired(db.session, now=clock.now())
+    click.echo(f"{len(closed)} cancelled practice(s) deactivated" + (": " + ", ".join(t.slug for t in closed) if closed else "."))
+
+
 @sloty.command("worker")
 @click.option("--sweep-every", type=float, default=None, help="Seconds between sweeps (default SWEEP_INTERVAL_SECONDS).")
 @click.option("--lease", type=float, default=None,

@@ -7,5 +7,6 @@ from app.modules.catalogue import models as catalogue  # noqa: F401
 from app.modules.customers import models as customers  # noqa: F401
 from app.modules.intake import models as intake  # noqa: F401
 from app.modules.notifications import models as notifications  # noqa: F401
+from app.modules.platform import models as platform  # noqa: F401
 from app.modules.schedules import models as schedules  # noqa: F401
 from app.modules.tenants import models as tenants  # noqa: F401

@@ -10,3 +10,5 @@ def show_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, str(error)]
     else:
         form.form_errors.append(str(error))
+    if getattr(error, "upgrade", False):  # a plan's limit: the form offers the way to a bigger plan
+        form.upgrade_needed = True

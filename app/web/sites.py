@@ -57,7 +57,8 @@ def resolve(host: str, base_domain: str) -> Site | None:
     else:
         domain = host.split(":", 1)[0]
         tenant = db.session.scalar(_TENANT_AT_DOMAIN, {"domain": domain})
-    return Site(tenant=tenant) if tenant else None
+    # A cancelled practice past its export window is closed, though its rows are kept.
+    return Site(tenant=tenant) if tenant and tenant.deactivated_at is None else None
 
 
 def _site() -> Site:
@@ -92,9 +93,22 @@ def _enter_site():
         if site.tenant is None and request.path == "/":
             return redirect(url_for("platform.sign_up" if site.is_platform else "backoffice.index"))
         abort(404)
-    if site.tenant is not None and not site.tenant.is_active:
-        return render_error(503, "Temporarily unavailable", f"{site.tenant.name} is not taking bookings online right now.")
+    if request.blueprint == "booking" and request.endpoint not in BRANDING and not site.tenant.is_active:
+        return closed_booking_site(site.tenant)
     return None
+
+
+# The dashboard's own pages use the practice's logo and colour, whatever its status.
+BRANDING = frozenset({"booking.logo", "booking.brand_css"})
+
+
+def closed_booking_site(tenant: Tenant):
+    """What every booking-site page says while the practice is suspended or cancelled. Its dashboard
+    stays open, read-only (app/blueprints/dashboard/__init__.py), so that staff can see why."""
+    if tenant.status == "cancelled":
+        return render_error(503, "No longer taking bookings", f"{tenant.name} no longer takes bookings online.")
+    return render_error(503, "Temporarily unavailable",
+                        f"{tenant.name} is temporarily unavailable: online booking is paused. Please try again later.")
 
 
 def _leave_site(exc):

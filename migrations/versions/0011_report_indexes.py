@@ -5,12 +5,12 @@ the cancellation and the places in the index, PostgreSQL reads the index alone (
 of 100,000 participants, docs/PERFORMANCE.md).
 
 Revision ID: 0011_report_indexes
-Revises: 0009_customer_records
+Revises: 0010_tenant_lifecycle
 """
 from alembic import op
 
 revision = '0011_report_indexes'
-down_revision = '0009_customer_records'
+down_revision = '0010_tenant_lifecycle'
 branch_labels = None
 depends_on = None
 

@@ -21,7 +21,7 @@ DOWNLOADS = {
     "dashboard.export_customer_json", "dashboard.export_customer_csv",
     "dashboard.reports_csv", "dashboard.report_utilisation_csv", "dashboard.report_revenue_csv",
     "dashboard.report_customers_csv", "dashboard.report_lead_time_csv", "dashboard.report_busiest_hours_csv",
-    "dashboard.report_appointments_csv",
+    "dashboard.report_appointments_csv", "dashboard.export_download",
 }
 
 
@@ -59,6 +59,8 @@ def test_every_dashboard_page_has_no_serious_violations(app, practice, live_serv
     failures, pages = {}, [rule for rule in rules_of(app, "dashboard", method="GET") if rule.endpoint not in DOWNLOADS]
     assert len(pages) > 20
     for rule in pages:
+        if rule.endpoint in DOWNLOADS:
+            continue
         path = path_of(rule, practice)
         response = page.goto(live_server.url(slug, path))
         assert response.status == 200, f"{path} ({rule.endpoint}) answered {response.status}"

@@ -10,6 +10,7 @@ from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules.accounts.models import User
 from app.modules.appointments.models import Appointment
+from app.modules.billing.models import Plan
 from app.modules.catalogue.models import Location, Provider, Service, ServiceCategory
 from app.modules.customers.models import Customer
 from app.modules.intake.models import ParameterDefinition, ParameterOption
@@ -18,7 +19,7 @@ from app.modules.tenants.models import Tenant
 from tests.support import factories
 from tests.support.clients import ADMIN_HOST, host_of
 from tests.support.practice import build_practice
-from tests.support.routes import a_free_slot, an_intake_question
+from tests.support.routes import a_free_slot, a_subscription, an_intake_question
 
 # Every id argument a route may take, and the model it names. A route with an id argument
 # missing here fails the sweep, so a new route cannot quietly dodge it.
@@ -28,6 +29,7 @@ ID_ARGUMENTS = {
     "customer_id": Customer,
     "location_id": Location,
     "notification_id": Notification,
+    "plan_id": Plan,
     "option_id": ParameterOption,
     "provider_id": Provider,
     "question_id": ParameterDefinition,
@@ -111,6 +113,7 @@ def full_practice(slug: str) -> dict:
         db.session.add(practice["notification"])
         db.session.commit()
     an_intake_question(practice)
+    a_subscription(practice)
     return practice
 
 

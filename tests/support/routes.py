@@ -41,6 +41,7 @@ ARGUMENTS = {
     "question_id": lambda p: p["question"].id,
     "service_id": lambda p: p["service"].id,
     "tenant_id": lambda p: p["tenant"].id,
+    "plan_id": lambda p: p["plan"].id,
     "user_id": lambda p: p["owner"].id,
     "token": lambda p: p["manage_token"],
     "filename": lambda p: "sloty.css",
@@ -212,6 +213,16 @@ def an_intake_question(practice) -> None:
                                             parameter_id=practice["question"].id))
 
 
+def a_subscription(practice) -> None:
+    """The practice on the default plan's trial, as sign-up leaves it: the plan the backoffice's plan routes take."""
+    from app.modules.billing.trials import start_trial
+
+    with tenant_context(practice["tenant"]):
+        practice["subscription"] = start_trial(db.session, practice["tenant"], now=clock.now())
+        practice["plan"] = practice["subscription"].plan
+        db.session.commit()
+
+
 @pytest.fixture
 def route_practice(app) -> dict:
     """The support practice, with a failed email to retry, its booking's manage token, a sign-in link
@@ -237,6 +248,7 @@ def route_practice(app) -> dict:
     made["duplicate"] = a_duplicate(tenant, made["customer"])
     factories.appointment(tenant, location=made["location"], provider=made["provider"], service=made["service"],
                           customer=made["duplicate"], starts_at=made["appointment"].starts_at + timedelta(days=1))
+    a_subscription(made)
     return made
 
 

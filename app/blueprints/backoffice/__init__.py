@@ -6,4 +6,4 @@ from app.blueprints.auth.guards import require_roles
 bp = Blueprint("backoffice", __name__)
 bp.before_request(require_roles("superadmin"))
 
-from app.blueprints.backoffice import audit, health, tenants, users  # noqa: E402,F401
+from app.blueprints.backoffice import audit, health, plans, settings, tenants, users  # noqa: E402,F401

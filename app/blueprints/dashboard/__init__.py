@@ -1,10 +1,27 @@
 """The tenant dashboard, where a practice's staff run their calendars."""
-from flask import Blueprint
+from flask import Blueprint, request
 
 from app.blueprints.auth.guards import require_roles
+from app.modules.tenants import lifecycle
+from app.web.errors import render_error
+from app.web.rendering import sent_by_htmx
+from app.web.sites import current_tenant
 
 bp = Blueprint("dashboard", __name__)
 bp.before_request(require_roles("owner", "admin", "staff", "provider"))
+
+
+@bp.before_request
+def read_only_while_closed():
+    """A suspended or cancelled practice's dashboard can be read, never changed: one gate for every form."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or lifecycle.dashboard_writable(current_tenant.status):
+        return None
+    state = "suspended" if current_tenant.status == "suspended" else "cancelled"
+    reason = f" Reason: {current_tenant.status_reason}" if current_tenant.status_reason else ""
+    body, status = render_error(403, "The dashboard is read-only",
+                                f"{current_tenant.name} is {state}, so nothing can be changed.{reason}")
+    # htmx swaps no 4xx answer: it reloads the page instead, whose banner says why nothing changed.
+    return body, status, {"HX-Refresh": "true"} if sent_by_htmx() else {}
 
 from app.blueprints.dashboard import (  # noqa: E402,F401
     agenda,
@@ -16,11 +33,13 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     customer_privacy,
     customer_record,
     customers,
+    exports,
     getting_started,
     hours,
     intake,
     locations,
     new_appointment,
+    plan,
     providers,
     reports,
     services,

@@ -115,8 +115,12 @@ def reactivate_location(location_id: int):
 def _set_active(location_id: int, active: bool, message: str):
     location = get_or_404(Location, location_id)
     if FlaskForm().validate_on_submit():
-        catalogue.set_location_active(db.session, location, active, actor=current_user)
-        flash(message.format(location.name), "success")
+        try:
+            catalogue.set_location_active(db.session, location, active, actor=current_user)
+        except DomainError as error:  # the plan's limit: nothing changed
+            flash(str(error), "error")
+        else:
+            flash(message.format(location.name), "success")
     return see_other(url_for("dashboard.locations"))
 
 

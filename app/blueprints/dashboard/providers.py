@@ -103,6 +103,10 @@ def reactivate_provider(provider_id: int):
 def _set_active(provider_id: int, active: bool):
     provider = get_or_404(Provider, provider_id)
     if ActionForm().validate_on_submit():
-        catalogue_providers.set_active(db.session, provider, active, actor=current_user)
-        flash(f"{provider.name} {'reactivated' if active else 'deactivated'}.", "success")
+        try:
+            catalogue_providers.set_active(db.session, provider, active, actor=current_user)
+        except DomainError as error:  # the plan's limit: nothing changed
+            flash(str(error), "error")
+        else:
+            flash(f"{provider.name} {'reactivated' if active else 'deactivated'}.", "success")
     return see_other(url_for("dashboard.providers"))

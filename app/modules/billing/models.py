@@ -10,19 +10,26 @@ from app.core.records import Record, TenantOwned, UTCDateTime, enum, tenant_tabl
 SUBSCRIPTION_STATUSES = ("trialing", "active", "past_due", "cancelled")
 INVOICE_STATUSES = ("draft", "open", "paid", "void")
 PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+PLAN_INTERVALS = ("month", "year")
 
 
 class Plan(Record, db.Model):
-    """A platform-wide price list entry; not owned by any tenant."""
+    """A platform-wide price list entry; not owned by any tenant. A limit of None is unlimited."""
 
     __tablename__ = "plans"
-    __table_args__ = (sa.CheckConstraint("monthly_price >= 0", name="price_not_negative"),)
+    __table_args__ = (sa.CheckConstraint("price >= 0", name="price_not_negative"),)
 
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))
-    monthly_price: Mapped[int]
+    price: Mapped[int]  # minor units of ``currency``, each ``interval``
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    interval: Mapped[str] = mapped_column(enum(*PLAN_INTERVALS, name="plan_interval"), default="month",
+                                          server_default="month")
     max_providers: Mapped[int | None]
+    max_locations: Mapped[int | None]
+    max_sms_per_month: Mapped[int | None]
+    custom_domain_allowed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Deactivated plans are never deleted: subscriptions keep pointing at them, new ones cannot choose them.
     active: Mapped[bool] = mapped_column(default=True)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import DomainError
 from app.modules import audit
+from app.modules.billing import limits
 from app.modules.catalogue.models import Location, LocationClosure
 
 
@@ -45,6 +46,7 @@ def _name(name: str) -> str:
 
 
 def create_location(session: Session, tenant, *, name: str, address: str = "", timezone: str, actor) -> Location:
+    limits.check_room_for(session, tenant.id, "locations")
     location = Location(tenant_id=tenant.id, name=_name(name), address=(address or "").strip(),
                         timezone=check_timezone(timezone))
     session.add(location)
@@ -65,6 +67,8 @@ def update_location(session: Session, location: Location, *, name: str, address:
 
 
 def set_location_active(session: Session, location: Location, active: bool, *, actor) -> Location:
+    if active and not location.active:
+        limits.check_room_for(session, location.tenant_id, "locations")
     location.active = active
     session.flush()
     audit.record(session, "location.activate" if active else "location.deactivate", location, actor=actor)

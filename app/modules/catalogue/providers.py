@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import DomainError
 from app.modules import audit
+from app.modules.billing import limits
 from app.modules.catalogue.models import Location, Provider, ProviderLocation, ProviderService, Service
 
 
@@ -15,6 +16,7 @@ def save_provider(session: Session, tenant, provider: Provider | None, *, name: 
         raise DomainError("Enter the provider's name.", field="name")
     creating = provider is None
     if creating:
+        limits.check_room_for(session, tenant.id, "providers")
         provider = Provider(tenant_id=tenant.id, name=name, bio=bio or "", user_id=user_id)
         session.add(provider)
     else:
@@ -40,6 +42,8 @@ def _replace_links(session, tenant, provider, model, column, wanted: set[int], o
 
 
 def set_active(session: Session, provider: Provider, active: bool, *, actor) -> None:
+    if active and not provider.active:
+        limits.check_room_for(session, provider.tenant_id, "providers")
     provider.active = active
     session.flush()
     audit.record(session, "provider.reactivated" if active else "provider.deactivated", provider, actor=actor)

@@ -4,11 +4,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
+from sqlalchemy.orm import object_session
 
 from app.core.zones import wall_time
 from app.modules.appointments import exports
 from app.modules.appointments.models import AppointmentParticipant
 from app.modules.notifications.models import Notification
+from app.modules.platform import settings
 from app.modules.tenants import site_url
 from app.modules.tenants.models import Tenant
 
@@ -24,6 +26,9 @@ SUBJECTS = {
     "invitation": "You are invited",
     "email_confirmation": "Confirm your email",
 }
+
+# Messages to a practice's staff, who may write to the platform's support; customers write to the practice.
+STAFF_KINDS = frozenset({"email_confirmation", "password_reset", "invitation"})
 
 # Which emails carry a calendar invitation, and with which iTIP method.
 CALENDAR_METHODS = {
@@ -45,7 +50,10 @@ class Content:
 
 
 def build(notification: Notification, tenant: Tenant, booking: AppointmentParticipant | None, *, now: datetime) -> Content:
-    context = {"notification": notification, "tenant": tenant, "kind": notification.kind, "link": notification.payload.get("link")}
+    session = object_session(notification)
+    platform = settings.current(session) if session is not None else settings.Settings(**settings.DEFAULTS)
+    context = {"notification": notification, "tenant": tenant, "kind": notification.kind, "link": notification.payload.get("link"),
+               "platform": platform, "to_staff": notification.kind in STAFF_KINDS}
     calendar = method = None
     if booking is not None:
         appointment = booking.appointment

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import DomainError
 from app.modules.appointments.models import AppointmentParticipant
+from app.modules.billing import limits
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant
 
@@ -65,14 +66,18 @@ def queue(
     participant_id: int | None = None, channel: str = "email", scheduled_for: datetime | None = None,
     offset_minutes: int | None = None, **payload,
 ) -> Notification:
-    """Add a queued message to the outbox, in the caller's transaction, due at ``scheduled_for`` (default ``now``)."""
+    """Add a queued message to the outbox, in the caller's transaction, due at ``scheduled_for`` (default ``now``).
+    An SMS beyond the plan's monthly allowance is written cancelled, with the reason, and never sent."""
+    scheduled_for = scheduled_for or now
+    refusal = limits.sms_refusal(session, tenant_id, scheduled_for) if channel == "sms" else None
     notification = Notification(
         tenant_id=tenant_id, kind=kind, recipient=recipient, appointment_id=appointment_id,
-        participant_id=participant_id, channel=channel, status="queued", scheduled_for=scheduled_for or now,
-        offset_minutes=offset_minutes, payload=payload,
+        participant_id=participant_id, channel=channel, status="cancelled" if refusal else "queued",
+        scheduled_for=scheduled_for, offset_minutes=offset_minutes, payload=payload, last_error=refusal,
     )
     session.add(notification)
-    _remember(session, notification, attempts=0)
+    if refusal is None:
+        _remember(session, notification, attempts=0)
     return notification
 
 

@@ -6,11 +6,10 @@ from app.modules.tenants.practices import (
     check_timezone,
     create_tenant,
     set_reminder_offsets,
-    set_status,
     site_url,
 )
 
 __all__ = [
     "RESERVED_SLUGS", "TenantError", "check_slug", "check_timezone", "create_tenant", "set_reminder_offsets",
-    "set_status", "site_url",
+    "site_url",
 ]

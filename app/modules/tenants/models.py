@@ -1,11 +1,14 @@
 """The practices the platform serves."""
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.database import db
-from app.core.records import Record, enum
+from app.core.records import Record, UTCDateTime, enum
 
-TENANT_STATUSES = ("active", "suspended")
+# The practice's standing with the platform; app/modules/tenants/lifecycle.py says how it may move.
+TENANT_STATUSES = ("trialing", "active", "past_due", "suspended", "cancelled")
 
 
 class Tenant(Record, db.Model):
@@ -21,6 +24,11 @@ class Tenant(Record, db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     status: Mapped[str] = mapped_column(enum(*TENANT_STATUSES, name="tenant_status"), default="active")
+    # Why it is in that status (shown on a suspended practice's dashboard), and since when.
+    status_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the export window of a cancelled practice has passed: its sites are closed, its rows kept.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     custom_domain: Mapped[str | None] = mapped_column(sa.String(253), unique=True)
     branding: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # {"colour": "#1a73e8"}
     # The logo is kept in the database: a dyno's disk does not last. Checked from its content (PNG, JPEG, WebP).
@@ -35,7 +43,8 @@ class Tenant(Record, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        """Whether its booking site takes bookings (a trial or an unpaid invoice does not stop it)."""
+        return self.status in ("trialing", "active", "past_due")
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"

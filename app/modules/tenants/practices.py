@@ -1,4 +1,4 @@
-"""Creating practices on the platform, and suspending or reactivating them."""
+"""Creating practices on the platform, and their addresses (their status moves in ``status.py``)."""
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -48,12 +48,13 @@ def check_timezone(name: str) -> str:
 def create_tenant(
     session: Session, *, slug: str, name: str, timezone: str = "UTC", currency: str = "EUR",
     owner_email: str | None = None, owner_name: str | None = None, owner_password: str | None = None,
-    actor,
+    status: str = "active", actor,
 ) -> Tenant:
-    """A new active tenant with a default booking policy and, when given, its owner."""
+    """A new tenant (active, or trialing when it signed itself up) with a default booking policy and, when
+    given, its owner."""
     tenant = Tenant(
         slug=check_slug(session, slug), name=name.strip(), timezone=check_timezone(timezone),
-        currency=currency.upper(), status="active", branding={},
+        currency=currency.upper(), status=status, branding={},
     )
     session.add(tenant)
     session.flush()
@@ -69,16 +70,6 @@ def create_tenant(
                 raise TenantError(str(error), field=error.field and f"owner_{error.field}") from None
         audit.record(session, "tenant.created", tenant, actor=actor, tenant_id=tenant.id)
         session.flush()
-    return tenant
-
-
-def set_status(session: Session, tenant: Tenant, status: str, *, actor) -> Tenant:
-    """Suspend or reactivate a tenant; a suspended tenant's sites show an unavailable page."""
-    if status not in ("active", "suspended"):
-        raise TenantError(f"Unknown status {status!r}.", field="status")
-    if tenant.status != status:
-        tenant.status = status
-        audit.record(session, f"tenant.{'suspended' if status == 'suspended' else 'reactivated'}", tenant, actor=actor, tenant_id=tenant.id)
     return tenant
 
 

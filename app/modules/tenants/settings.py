@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import DomainError
 from app.modules import audit
+from app.modules.billing import limits
 from app.modules.catalogue.models import Service
 from app.modules.catalogue.money import decimals
 from app.modules.schedules.models import BookingPolicy
@@ -78,6 +79,8 @@ def _custom_domain(session: Session, tenant: Tenant, domain: str, base_domain: s
     taken = session.scalar(sa.select(Tenant.id).where(Tenant.custom_domain == domain, Tenant.id != tenant.id))
     if taken is not None:
         raise DomainError("Another practice uses this domain.", field="custom_domain")
+    if domain != tenant.custom_domain:  # a domain set before a downgrade is kept, not re-checked
+        limits.check_custom_domain(session, tenant.id)
     return domain
 
 

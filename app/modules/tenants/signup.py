@@ -48,7 +48,8 @@ def sign_up(session: Session, *, name: str, slug: str, owner_name: str, owner_em
     try:
         with session.begin_nested():
             tenant = create_tenant(session, slug=slug, name=name, timezone=timezone, owner_email=owner_email,
-                                   owner_name=owner_name.strip(), owner_password=password, actor=None)
+                                   owner_name=owner_name.strip(), owner_password=password, status="trialing",
+                                   actor=None)
     except IntegrityError:  # the unique index settles a race that check_slug could not see
         raise TenantError(f"“{slug}” was just taken; choose another.", field="slug") from None
     with tenant_context(tenant):

@@ -53,6 +53,7 @@ SETTING_UP = {
     "dashboard.service_questions", "dashboard.preview_service_questions", "dashboard.attach_service_question",
     "dashboard.update_service_question", "dashboard.move_service_question", "dashboard.detach_service_question",
     "dashboard.add_service_rule", "dashboard.remove_service_rule",
+    "dashboard.plan",
 }
 # Customers' records as a whole: merging duplicates, exports and erasure. The front desk handles
 # customers' requests; a provider, who sees only the customers of their own calendar, does not.
@@ -71,8 +72,11 @@ REPORTS = {
     "dashboard.report_customers_csv", "dashboard.report_lead_time_csv", "dashboard.report_busiest_hours_csv",
     "dashboard.report_appointments_csv",
 }
+# The practice's data, taken away: its owner's alone.
+OWNER_ONLY = {"dashboard.export_page", "dashboard.export_download"}
 MAY_USE = {**dict.fromkeys(DAILY_WORK, EVERY_MEMBER), **dict.fromkeys(HOURS | SETTING_UP | CALENDAR_FEED, SET_UP),
-           **dict.fromkeys(CUSTOMER_RECORDS, FRONT_DESK), **dict.fromkeys(REPORTS, (*SET_UP, "provider"))}
+           **dict.fromkeys(CUSTOMER_RECORDS, FRONT_DESK), **dict.fromkeys(REPORTS, (*SET_UP, "provider")),
+           **dict.fromkeys(OWNER_ONLY, ("owner",))}
 
 
 def test_every_dashboard_route_is_placed(app):

@@ -55,7 +55,7 @@ def test_signing_up_makes_the_practice_its_trial_and_a_confirmation_email(app, v
     assert target.netloc == f"zoes-dental-care.{BASE_DOMAIN}" and target.path.startswith("/welcome/")
 
     tenant = tenant_named("zoes-dental-care")
-    assert (tenant.name, tenant.timezone, tenant.status) == ("Zoë's Dental Care", "Pacific/Auckland", "active")
+    assert (tenant.name, tenant.timezone, tenant.status) == ("Zoë's Dental Care", "Pacific/Auckland", "trialing")
     (owner,) = rows(tenant, User)
     assert (owner.email, owner.name, owner.role, owner.email_confirmed_at) == ("zoe@example.org", "Zoë Park", "owner", None)
     (trial,) = rows(tenant, Subscription)

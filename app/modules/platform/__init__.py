@@ -1,0 +1,1 @@
+"""The platform's own settings: its name, support address, default plan, trial and dunning grace."""
