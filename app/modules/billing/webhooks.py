@@ -183,10 +183,11 @@ def _checkout_completed(session: Session, obj: dict, *, occurred_at: datetime, n
         plan = session.get(Plan, int(plan_id)) if isinstance(plan_id, str) and plan_id.isdigit() else None
         if subscription is None and plan is None:
             return "ignored"
-        # The plan bought, unless a newer event already moved this subscription on.
-        if subscription is None or (plan is not None and plan.id != subscription.plan_id
-                                    and _is_newer_plan(subscription, occurred_at)):
-            subscription = standing.subscribe_locally(session, tenant, plan or subscription.plan, now=now)
+        # The plan bought is the plan, whatever order the events come in: a purchase is never stale.
+        if subscription is None:
+            subscription = standing.subscribe_locally(session, tenant, plan, now=now)
+        elif plan is not None:
+            subscription.plan_id = plan.id
         _link(subscription, obj, subscription_id=obj.get("subscription") if isinstance(obj.get("subscription"), str) else None)
         if not _newer(subscription, occurred_at):
             session.flush()
@@ -196,10 +197,6 @@ def _checkout_completed(session: Session, obj: dict, *, occurred_at: datetime, n
             standing.paid(session, tenant, now=now, reason="Subscribed through Stripe Checkout.")
         session.flush()
     return "applied"
-
-
-def _is_newer_plan(subscription: Subscription, occurred_at: datetime) -> bool:
-    return subscription.standing_event_at is None or occurred_at >= subscription.standing_event_at
 
 
 def _subscription_changed(session: Session, obj: dict, *, occurred_at: datetime, now: datetime) -> str:
@@ -220,7 +217,12 @@ def _subscription_changed(session: Session, obj: dict, *, occurred_at: datetime,
         ours = SUBSCRIPTION_STATUS.get(obj.get("status"))
         if ours is not None:
             subscription.status = ours
-        if ours == "cancelled":
+        # Stripe's own status feeds the practice's standing (the newest event decides).
+        if ours == "active":
+            standing.paid(session, tenant, now=now, reason="The subscription is active with the payment provider.")
+        elif ours == "past_due":
+            standing.unpaid(session, tenant, now=now, reason="The subscription is past due with the payment provider.")
+        elif ours == "cancelled":
             subscription.cancelled_at = _time(obj.get("ended_at")) or _time(obj.get("canceled_at")) or now
             # No further invoice will come: the practice is past due, and dunning suspends it after the grace.
             standing.unpaid(session, tenant, now=now, reason="The subscription was cancelled with the payment provider.")
@@ -241,6 +243,18 @@ def _invoice(session: Session, subscription: Subscription, obj: dict) -> Invoice
         period_end=_time(period.get("end")) or _time(obj.get("period_end")),
         hosted_invoice_url=obj.get("hosted_invoice_url"), paid_at=_time(transitions.get("paid_at")),
     )
+
+
+def _plan_invoiced(session: Session, obj: dict) -> Plan | None:
+    """The plan whose Stripe price the invoice's first line bills (``pricing.price_details`` from API
+    version 2025-03-31 on, ``price`` before)."""
+    lines = ((obj.get("lines") or {}).get("data") or [])
+    if not lines:
+        return None
+    price = ((lines[0].get("pricing") or {}).get("price_details") or {}).get("price") or (lines[0].get("price") or {}).get("id")
+    if not isinstance(price, str):
+        return None
+    return session.scalar(sa.select(Plan).where(Plan.stripe_price_id == price))
 
 
 def _payment_reference(obj: dict) -> str | None:
@@ -267,6 +281,8 @@ def _invoice_paid(session: Session, obj: dict, *, occurred_at: datetime, now: da
                                                                              .get("paid_at")) or now)
         if not _newer(subscription, occurred_at):
             return "stale"
+        if (plan := _plan_invoiced(session, obj)) is not None:
+            subscription.plan_id = plan.id
         subscription.status = "active"
         standing.paid(session, tenant, now=now, reason=f"Invoice {invoice.number} is paid.")
         session.flush()
