@@ -8,8 +8,8 @@ from redis.exceptions import RedisError
 from app.blueprints.backoffice import bp
 from app.core import clock
 from app.core.database import db
-from app.modules.health import queues
 from app.modules.billing import jobs as billing_jobs
+from app.modules.health import queues
 from app.modules.notifications import jobs
 from app.web.health import system_report
 from app.web.rendering import render, see_other
