@@ -143,3 +143,12 @@ def test_subscribe_fail_suspend_and_pay_again(acme, stripe_api, visitor, runner,
     assert outcomes == ["applied", "stale", "applied", "stale", "applied", "stale"]
     assert [(m["before"], m["after"]) for m in moves] == [
         ("trialing", "active"), ("active", "past_due"), ("past_due", "suspended"), ("suspended", "active")]
+
+
+def test_the_backoffice_shows_the_practices_stripe_customer_and_invoices(acme, stripe_api, visitor, superadmin):
+    platform = visitor(PLATFORM_HOST)
+    for name in ("checkout.session.completed", "invoice.paid"):
+        assert fake.deliver(platform, fake.event(name, tenant=acme["tenant"], plan=acme["pro"])).status_code == 200
+    page = html(superadmin.get(f"/backoffice/tenants/{acme['tenant'].id}"))
+    assert "customer cus_SzAcmeDental01, subscription sub_1SzAcmeDental01" in text(page)
+    assert '<a href="https://invoice.stripe.com/i/acct_1SzSloty/' in page and "SLOTY-0001" in page
