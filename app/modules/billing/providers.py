@@ -92,9 +92,9 @@ class ConsoleProvider:
 
     def start_checkout(self, session, tenant, plan, *, now, actor, back: Return) -> str:
         subscription = standing.subscribe_locally(session, tenant, plan, now=now)
+        number = standing.next_local_number(session, tenant)
         invoice = standing.record_invoice(
-            session, subscription, reference=f"local-{tenant.id}-{now.timestamp():.0f}-{plan.id}",
-            number=standing.next_local_number(session, tenant), amount=plan.price, currency=plan.currency,
+            session, subscription, reference=f"local:{number}", number=number, amount=plan.price, currency=plan.currency,
             invoice_status="paid", issued_at=now, due_at=now, period_start=subscription.current_period_start,
             period_end=subscription.current_period_end, hosted_invoice_url=None, paid_at=now)
         standing.record_payment(session, invoice, amount=plan.price, payment_status="succeeded",

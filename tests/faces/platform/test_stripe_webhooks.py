@@ -15,7 +15,7 @@ from app.core.database import db
 from app.core.tenancy import all_tenants
 from app.modules.audit.models import AuditEvent
 from app.modules.billing import jobs as billing_jobs
-from app.modules.billing.models import Invoice, Payment, Plan, WebhookEvent
+from app.modules.billing.models import Invoice, Payment, Plan, Subscription, WebhookEvent
 from app.modules.billing.trials import start_trial
 from app.modules.tenants.models import Tenant
 from tests.support import services
@@ -200,3 +200,17 @@ def test_the_health_page_lists_the_last_webhook_of_each_type(acme, platform, sup
     section = text(page[page.index('id="webhooks"'):])
     assert "customer.created" in section and "invoice.paid" in section
     assert section.index("customer.created") < section.index("invoice.paid")
+
+
+def test_a_deleted_subscription_makes_the_practice_past_due_for_dunning(acme, platform):
+    assert fake.deliver(platform, paid_event(acme)).status_code == 200
+    event = fake.event("customer.subscription.updated", tenant=acme["tenant"], plan=acme["pro"],
+                       id="evt_1SzSubscriptionDeleted0001", type="customer.subscription.deleted")
+    event["data"]["object"].update(status="canceled", canceled_at=1776513905, ended_at=1776513905)
+    del event["data"]["previous_attributes"]
+    assert fake.deliver(platform, event).status_code == 200
+    with all_tenants():
+        db.session.expire_all()
+        subscription = db.session.scalar(select(Subscription))
+        assert (subscription.status, subscription.cancelled_at.isoformat()) == ("cancelled", "2026-04-18T12:05:05+00:00")
+    assert status_of(acme) == "past_due"
