@@ -214,3 +214,10 @@ def test_a_deleted_subscription_makes_the_practice_past_due_for_dunning(acme, pl
         subscription = db.session.scalar(select(Subscription))
         assert (subscription.status, subscription.cancelled_at.isoformat()) == ("cancelled", "2026-04-18T12:05:05+00:00")
     assert status_of(acme) == "past_due"
+
+
+def test_a_flood_of_deliveries_meets_the_rate_limit_and_stores_nothing_more(acme, platform, app):
+    app.config["WEBHOOK_RATE_LIMIT"] = "2 per minute"
+    answers = [fake.deliver(platform, paid_event(acme, id=f"evt_flood_{n}")).status_code for n in range(3)]
+    assert answers == [200, 200, 429]
+    assert count(WebhookEvent) == 2
