@@ -82,6 +82,17 @@ def deactivate_cancelled():
     click.echo(f"{len(closed)} cancelled practice(s) deactivated" + (": " + ", ".join(t.slug for t in closed) if closed else "."))
 
 
+@sloty.command("dunning")
+def dunning():
+    """Suspend every practice still past due after the platform's grace period (run daily, or hourly, from
+    cron; the worker's sweep does the same)."""
+    from app.modules.billing import dunning as billing_dunning
+
+    with all_tenants(), unit_of_work(db.session):
+        suspended = billing_dunning.suspend_overdue(db.session, now=clock.now())
+    click.echo(f"{len(suspended)} practice(s) suspended" + (": " + ", ".join(t.slug for t in suspended) if suspended else "."))
+
+
 @sloty.command("worker")
 @click.option("--sweep-every", type=float, default=None, help="Seconds between sweeps (default SWEEP_INTERVAL_SECONDS).")
 @click.option("--lease", type=float, default=None,

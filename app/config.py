@@ -32,6 +32,10 @@ def from_environment(environ=os.environ) -> dict:
         "PREFERRED_URL_SCHEME": environ.get("PREFERRED_URL_SCHEME") or ("http" if _debug(environ) else "https"),
     }
     settings |= _mail_and_sms(environ)
+    # Stripe: without a secret key, billing uses the console backend (app/modules/billing/providers.py).
+    settings |= {"STRIPE_SECRET_KEY": environ.get("STRIPE_SECRET_KEY") or None,
+                 "STRIPE_WEBHOOK_SECRET": environ.get("STRIPE_WEBHOOK_SECRET") or None,
+                 "STRIPE_WEBHOOK_TOLERANCE": int(environ.get("STRIPE_WEBHOOK_TOLERANCE", "300"))}
     if url := database_url(environ):
         settings["SQLALCHEMY_DATABASE_URI"] = url
     if secret := environ.get("SECRET_KEY"):
@@ -77,6 +81,8 @@ DEFAULTS = {
     "SIGN_IN_LINK_RATE_LIMIT": "10 per 15 minutes",
     "SIGN_UP_RATE_LIMIT": "5 per hour",
     "PASSWORD_RESET_RATE_LIMIT": "5 per 15 minutes",
+    # Stripe retries in bursts from a handful of addresses: generous, but a flood still meets a 429.
+    "WEBHOOK_RATE_LIMIT": "300 per minute",
 }
 
 DEV_SECRET_KEY = "sloty-development-key-not-for-production"

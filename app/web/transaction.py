@@ -7,6 +7,7 @@ from flask import g, got_request_exception
 
 from app.core import clock
 from app.core.database import db
+from app.modules.billing import jobs as billing_jobs
 from app.modules.notifications import jobs
 
 KEEP_WRITES = "sloty_keep_writes"
@@ -25,6 +26,7 @@ def end_of_request(response):
         return response
     db.session.commit()  # if this raises, Flask answers 500 and this hook runs again, rolling back
     jobs.dispatch(db.session, now=clock.now())
+    billing_jobs.dispatch(db.session)  # the payment provider's events this request stored
     return response
 
 

@@ -108,6 +108,8 @@ BUDGETS = {
     "dashboard.report_appointments_csv": 4,  # the appointments, streamed in batches by one statement
     # The tenant, the user; the subscription, its plan, three usage counts (providers, locations, SMS), the plans, the settings.
     "dashboard.plan": 9,
+    # The tenant, the user; the subscription, its plan, the invoices, the plans on offer.
+    "dashboard.billing": 6,
     "dashboard.export_page": 2,
     "dashboard.export_download": 12,  # the tenant, the user, the erased customers, the eight tables, the audit row
 }

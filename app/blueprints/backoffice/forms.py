@@ -60,6 +60,8 @@ class PlanForm(FlaskForm):
     max_sms_per_month = IntegerField("Most SMS a month (empty: unlimited)", validators=[Optional(), NumberRange(min=0)])
     custom_domain_allowed = BooleanField("A custom domain is allowed", default=True)
     active = BooleanField("Active (new subscriptions may choose it)", default=True)
+    stripe_price_id = StringField("Stripe price id (empty: not sold through Stripe)",
+                                  validators=[Optional(), Length(max=100)])
 
 
 class PlatformSettingsForm(FlaskForm):

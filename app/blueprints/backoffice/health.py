@@ -8,6 +8,7 @@ from redis.exceptions import RedisError
 from app.blueprints.backoffice import bp
 from app.core import clock
 from app.core.database import db
+from app.modules.billing import jobs as billing_jobs
 from app.modules.health import queues
 from app.modules.notifications import jobs
 from app.web.health import system_report
@@ -38,7 +39,7 @@ def _act_on_failed(act, job_id: str) -> queues.FailedJob:
     if connection is None:
         abort(404)  # without Redis there are no jobs
     try:
-        return act(db.session, connection, job_id, actor=current_user, names=(jobs.QUEUE,))
+        return act(db.session, connection, job_id, actor=current_user, names=(jobs.QUEUE, billing_jobs.QUEUE))
     except queues.UnknownJob:
         abort(404)
     except RedisError:

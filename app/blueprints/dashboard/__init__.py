@@ -9,12 +9,16 @@ from app.web.sites import current_tenant
 
 bp = Blueprint("dashboard", __name__)
 bp.before_request(require_roles("owner", "admin", "staff", "provider"))
+# Paying is the way out of suspension: the billing page's forms stay open while the rest is read-only.
+THE_WAY_BACK = frozenset({"dashboard.subscribe", "dashboard.manage_billing"})
 
 
 @bp.before_request
 def read_only_while_closed():
     """A suspended or cancelled practice's dashboard can be read, never changed: one gate for every form."""
     if request.method in ("GET", "HEAD", "OPTIONS") or lifecycle.dashboard_writable(current_tenant.status):
+        return None
+    if request.endpoint in THE_WAY_BACK and current_tenant.status == "suspended":
         return None
     state = "suspended" if current_tenant.status == "suspended" else "cancelled"
     reason = f" Reason: {current_tenant.status_reason}" if current_tenant.status_reason else ""
@@ -26,6 +30,7 @@ def read_only_while_closed():
 from app.blueprints.dashboard import (  # noqa: E402,F401
     agenda,
     appointments,
+    billing,
     blocked_time,
     calendar,
     calendar_feeds,

@@ -78,3 +78,9 @@ def reminder_offsets(text: str) -> list[int]:
     if len(minutes) > MAX_REMINDERS:
         raise ValueError(f"At most {MAX_REMINDERS} reminders.")
     return sorted(minutes, reverse=True)
+
+
+class SubscribeForm(FlaskForm):
+    """The plan to pay for; its choices are the plans on offer (set by the view)."""
+
+    plan_id = SelectField("Plan", coerce=int, validators=[InputRequired(message="Choose a plan.")])

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("platform", __name__)
 
-from app.blueprints.platform import signup  # noqa: E402,F401
+from app.blueprints.platform import signup, webhooks  # noqa: E402,F401

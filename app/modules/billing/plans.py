@@ -10,7 +10,8 @@ from app.modules.billing.models import PLAN_INTERVALS, Plan
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 FIELDS = ("code", "name", "price", "currency", "interval", "max_providers", "max_locations", "max_sms_per_month",
-          "custom_domain_allowed", "active")
+          "custom_domain_allowed", "active", "stripe_price_id")
+STRIPE_PRICE = re.compile(r"^price_[A-Za-z0-9]{1,94}$")
 
 
 def _cleaned(session: Session, plan: Plan | None, values: dict) -> dict:
@@ -36,6 +37,9 @@ def _cleaned(session: Session, plan: Plan | None, values: dict) -> dict:
         if values[limit] is not None and values[limit] < 0:
             raise DomainError("0 or more, or empty for unlimited.", field=limit)
     values["custom_domain_allowed"], values["active"] = bool(values["custom_domain_allowed"]), bool(values["active"])
+    values["stripe_price_id"] = (values["stripe_price_id"] or "").strip() or None
+    if values["stripe_price_id"] is not None and not STRIPE_PRICE.match(values["stripe_price_id"]):
+        raise DomainError("A Stripe price id such as price_1MoBy5LkdIwHu7ixZhnattbh, or empty.", field="stripe_price_id")
     return values
 
 

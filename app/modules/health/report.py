@@ -9,6 +9,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.modules.billing import jobs as billing_jobs
+from app.modules.billing import webhooks
 from app.modules.health import probes
 from app.modules.health import queues as rq
 from app.modules.notifications import jobs
@@ -24,6 +26,8 @@ class SystemReport:
     failed_jobs: list[rq.FailedJob] = field(default_factory=list)
     last_sweep: datetime | None = None
     outbox: notifications_outbox.Backlog | None = None
+    # The payment provider's events: the last one received of each type.
+    webhooks: list[tuple[str, datetime]] | None = None
 
     @property
     def healthy(self) -> bool:
@@ -39,7 +43,7 @@ def gather(session: Session, connection: Redis | None, *, now: datetime, migrati
     report = SystemReport(database=probes.database(session, migrations_directory=migrations_directory),
                           redis=probes.redis(connection))
     if report.redis.up:
-        names = (jobs.QUEUE,)
+        names = (jobs.QUEUE, billing_jobs.QUEUE)
         try:
             report.workers = rq.workers(connection)
             if detailed:
@@ -51,6 +55,7 @@ def gather(session: Session, connection: Redis | None, *, now: datetime, migrati
     if report.database.up and detailed:
         try:
             report.outbox = notifications_outbox.backlog(session, now=now)
+            report.webhooks = webhooks.last_of_each_type(session)
         except SQLAlchemyError:
             session.rollback()
     return report

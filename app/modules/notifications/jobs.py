@@ -18,6 +18,7 @@ from app.core import clock
 from app.core.database import db
 from app.core.tenancy import all_tenants
 from app.core.transaction import unit_of_work
+from app.modules.billing import jobs as billing_jobs
 from app.modules.notifications import delivery, outbox
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,8 @@ def _worker(connection: Redis, sweep_every: float) -> SimpleWorker:
     every due retry from the outbox, and the job it queues wakes the worker.)
     """
     interval = max(1.0, sweep_every)
-    worker = SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection, maintenance_interval=interval)
+    queues = [Queue(name, connection=connection) for name in (QUEUE, billing_jobs.QUEUE)]
+    worker = SimpleWorker(queues, connection=connection, maintenance_interval=interval)
     worker.max_connection_wait_time = min(interval, MAX_RECONNECT_WAIT)
     return worker
 
@@ -174,5 +176,10 @@ def _sweep_once(app: Flask, lease: timedelta | None) -> None:
             sweep(lease=lease)
         except Exception:  # noqa: BLE001 - a failed sweep is retried on the next tick
             log.exception("sweep failed")
+        try:
+            billing_jobs.sweep()  # events left unhandled, and dunning
+        except Exception:  # noqa: BLE001 - the same
+            db.session.rollback()
+            log.exception("billing sweep failed")
         finally:
             db.session.remove()

@@ -54,6 +54,17 @@ def test_editing_a_plan_audits_the_values_before_and_after(app, superadmin):
     assert "no (deactivated)" in html(superadmin.get("/backoffice/plans"))
 
 
+def test_a_plans_stripe_price_id_is_set_and_audited(app, superadmin):
+    superadmin.post("/backoffice/plans/new", PRO)
+    (plan,) = plans()
+    assert plan.stripe_price_id is None  # empty: not sold through Stripe
+    assert superadmin.post(f"/backoffice/plans/{plan.id}", PRO | {"stripe_price_id": " price_1SzProMonthly "}).status_code == 303
+    (plan,) = plans()
+    assert plan.stripe_price_id == "price_1SzProMonthly"
+    assert plan_events()[-1].details == {"before": {"stripe_price_id": None}, "after": {"stripe_price_id": "price_1SzProMonthly"}}
+    assert 'value="price_1SzProMonthly"' in html(superadmin.get(f"/backoffice/plans/{plan.id}"))
+
+
 @pytest.mark.parametrize(("change", "message"), [
     ({"price": "-1"}, "Number must be at least 0."),
     ({"price": "lots"}, "Not a valid integer value."),
@@ -61,6 +72,7 @@ def test_editing_a_plan_audits_the_values_before_and_after(app, superadmin):
     ({"code": "Pro Plan!"}, "Lowercase letters, digits, dashes and underscores, at most 32."),
     ({"interval": "week"}, "Not a valid choice."),
     ({"name": ""}, "This field is required."),
+    ({"stripe_price_id": "prod_123"}, "A Stripe price id such as price_1MoBy5LkdIwHu7ixZhnattbh, or empty."),
 ])
 def test_a_bad_plan_is_422_with_the_values_kept_and_nothing_written(app, superadmin, change, message):
     response = superadmin.post("/backoffice/plans/new", PRO | change)

@@ -141,7 +141,7 @@ def test_the_plan_page_shows_the_plan_usage_and_the_plans(solo, owner):
     assert "Providers 1 1 (reached) Locations 1 1 (reached) SMS sent this month 1 2" in page
     assert "Solo (yours) €19.00 a month 1 1 2 No" in page and "Team €99.00 a month 10 Unlimited Unlimited Yes" in page
     assert "Retired" not in page
-    assert "Plans cannot be changed or paid for online yet." in page and "support@sloty.example" in page
+    assert "Subscribe to a plan, or move to another, on the Billing page." in page and "support@sloty.example" in page
 
 
 def test_the_plan_page_is_for_owners_and_admins(solo, visitor):

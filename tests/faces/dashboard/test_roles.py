@@ -72,8 +72,9 @@ REPORTS = {
     "dashboard.report_customers_csv", "dashboard.report_lead_time_csv", "dashboard.report_busiest_hours_csv",
     "dashboard.report_appointments_csv",
 }
-# The practice's data, taken away: its owner's alone.
-OWNER_ONLY = {"dashboard.export_page", "dashboard.export_download"}
+# The practice's data, taken away, and paying the platform for it: its owner's alone.
+OWNER_ONLY = {"dashboard.export_page", "dashboard.export_download",
+              "dashboard.billing", "dashboard.subscribe", "dashboard.manage_billing"}
 MAY_USE = {**dict.fromkeys(DAILY_WORK, EVERY_MEMBER), **dict.fromkeys(HOURS | SETTING_UP | CALENDAR_FEED, SET_UP),
            **dict.fromkeys(CUSTOMER_RECORDS, FRONT_DESK), **dict.fromkeys(REPORTS, (*SET_UP, "provider")),
            **dict.fromkeys(OWNER_ONLY, ("owner",))}
