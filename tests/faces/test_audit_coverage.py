@@ -15,7 +15,10 @@ from app.core import clock
 from app.core.database import db
 from app.core.tenancy import all_tenants, tenant_context
 from app.modules.appointments.models import Appointment
+from app.modules.accounts.models import User
 from app.modules.audit.models import AuditEvent
+from app.modules.catalogue.models import Location, Provider, Service, ServiceCategory
+from app.modules.intake.models import ParameterDefinition, ParameterOption
 from tests.conftest import app_config
 from tests.support import factories
 from tests.support.clients import host_of
@@ -32,6 +35,40 @@ class Post:
     setup: Callable[[dict], None] | None = None  # rows the action needs first (a pending appointment)
     changes: bool = True  # it changes a record: its event carries before and after
     accepts: tuple = (303,)
+    path: Callable[[dict], str] | None = None  # the URL, when the sweep's own filling names the wrong row
+
+
+def _staff(practice, *, active=True) -> None:
+    """A staff member besides the owner (the last owner can neither be demoted nor deactivated)."""
+    practice["staff"] = staff = factories.user(practice["tenant"], "staff")
+    if not active:
+        with tenant_context(practice["tenant"]):
+            db.session.get(User, staff.id).active = False
+            db.session.commit()
+
+
+def _another_option(practice) -> None:
+    """A second option, so that the first has a place to move to."""
+    factories.save(practice["tenant"], ParameterOption(tenant_id=practice["tenant"].id,
+                                                       parameter_id=practice["question"].id, value="axa", label="AXA"))
+
+
+def _another_category(practice) -> None:
+    factories.save(practice["tenant"], ServiceCategory(tenant_id=practice["tenant"].id, name="Hygiene", position=5))
+
+
+def _inactive(model, key):
+    def setup(practice) -> None:
+        with tenant_context(practice["tenant"]):
+            db.session.get(model, practice[key].id).active = False
+            db.session.commit()
+    return setup
+
+
+def _checked_in(practice) -> None:
+    with tenant_context(practice["tenant"]):
+        db.session.get(Appointment, practice["appointment"].id).status = "checked_in"
+        db.session.commit()
 
 
 def _pending(practice) -> None:
@@ -47,55 +84,61 @@ def _day(practice, ahead=10) -> str:
 
 # The form data of each route; where the route's page renders the form, only what a person would change.
 POSTS: dict[str, Post] = {
-    "backoffice.deactivate_user": Post(page="backoffice.user"),
-    "backoffice.reactivate_user": Post(),
+    "backoffice.deactivate_user": Post(setup=_staff, path=lambda p: f"/backoffice/users/{p['staff'].id}/deactivate"),
+    "backoffice.reactivate_user": Post(setup=lambda p: _staff(p, active=False),
+                                       path=lambda p: f"/backoffice/users/{p['staff'].id}/reactivate"),
     "backoffice.send_password_reset": Post(page="backoffice.user", changes=False),
-    "backoffice.edit_plan": Post(form=lambda p: {"name": "Practice Plus", "price_minor": "4900"}),
-    "backoffice.new_plan": Post(form=lambda p: {"code": "studio", "name": "Studio", "price_minor": "9900"}, changes=False),
+    "backoffice.edit_plan": Post(form=lambda p: {"name": "Practice Plus", "price": "4900"}),
+    "backoffice.new_plan": Post(form=lambda p: {"code": "studio", "name": "Studio", "price": "9900"}, changes=False),
     "backoffice.new_tenant": Post(form=lambda p: {"slug": "newco", "name": "New Co", "owner_email": "own@newco.example",
-                                                  "owner_name": "Owner"}, changes=False),
+                                                  "owner_name": "Owner", "owner_password": "a long enough password 1"},
+                                 changes=False),
     "backoffice.platform_settings": Post(form=lambda p: {"trial_days": "21"}),
     "backoffice.tenant_status": Post(page="backoffice.tenant", form=lambda p: {"status": "suspended", "reason": "Unpaid"}),
     "dashboard.approve_appointment": Post(setup=_pending),
     "dashboard.decline_appointment": Post(setup=_pending, form=lambda p: {"reason": "No room"}),
     "dashboard.cancel_appointment": Post(page="dashboard.appointment", form=lambda p: {"reason": "Asked by phone"}),
     "dashboard.check_in_appointment": Post(),
-    "dashboard.complete_appointment": Post(),
+    "dashboard.complete_appointment": Post(setup=_checked_in),
     "dashboard.no_show_appointment": Post(),
-    "dashboard.change_role": Post(page="dashboard.team", form=lambda p: {"role": "admin"}),
-    "dashboard.deactivate_member": Post(page="dashboard.team"),
-    "dashboard.reactivate_member": Post(),
+    "dashboard.change_role": Post(setup=_staff, form=lambda p: {"role": "admin"},
+                                  path=lambda p: f"/dashboard/team/{p['staff'].id}/role"),
+    "dashboard.deactivate_member": Post(setup=_staff, page="dashboard.team",
+                                        path=lambda p: f"/dashboard/team/{p['staff'].id}/deactivate"),
+    "dashboard.reactivate_member": Post(setup=lambda p: _staff(p, active=False), page="dashboard.team",
+                                        path=lambda p: f"/dashboard/team/{p['staff'].id}/reactivate"),
     "dashboard.invite": Post(page="dashboard.team", form=lambda p: {"email": "new@acme.example", "name": "New Person",
                                                                     "role": "staff"}, changes=False),
     "dashboard.edit_service": Post(form=lambda p: {"price": "95.00"}),
     "dashboard.new_service": Post(form=lambda p: {"name": "Whitening", "duration_minutes": "45", "price": "120"},
                                   changes=False),
     "dashboard.deactivate_service": Post(),
-    "dashboard.reactivate_service": Post(),
+    "dashboard.reactivate_service": Post(setup=_inactive(Service, "service")),
     "dashboard.edit_location": Post(form=lambda p: {"name": "Renamed Site"}),
     "dashboard.new_location": Post(form=lambda p: {"name": "Second Site", "timezone": "Europe/London"}, changes=False),
     "dashboard.deactivate_location": Post(),
-    "dashboard.reactivate_location": Post(),
+    "dashboard.reactivate_location": Post(setup=_inactive(Location, "location")),
     "dashboard.edit_provider": Post(form=lambda p: {"name": "Dr Renamed"}),
     "dashboard.new_provider": Post(form=lambda p: {"name": "Dr New"}, changes=False),
     "dashboard.deactivate_provider": Post(),
-    "dashboard.reactivate_provider": Post(),
+    "dashboard.reactivate_provider": Post(setup=_inactive(Provider, "provider")),
     "dashboard.edit_category": Post(form=lambda p: {"name": "Renamed Category"}),
     "dashboard.new_category": Post(form=lambda p: {"name": "Hygiene"}, changes=False),
-    "dashboard.move_category": Post(form=lambda p: {"direction": "down"}),
+    "dashboard.move_category": Post(setup=_another_category, form=lambda p: {"direction": "down"}),
     "dashboard.deactivate_category": Post(),
-    "dashboard.reactivate_category": Post(),
+    "dashboard.reactivate_category": Post(setup=_inactive(ServiceCategory, "category")),
     "dashboard.edit_question": Post(form=lambda p: {"label": "Your insurer"}),
     "dashboard.new_question": Post(form=lambda p: {"key": "allergies", "label": "Allergies", "type": "text"},
                                    changes=False),
     "dashboard.deactivate_question": Post(),
-    "dashboard.reactivate_question": Post(),
-    "dashboard.add_question_option": Post(page="dashboard.edit_question", form=lambda p: {"value": "axa", "label": "AXA"},
+    "dashboard.reactivate_question": Post(setup=_inactive(ParameterDefinition, "question")),
+    "dashboard.add_question_option": Post(page="dashboard.edit_question",
+                                          form=lambda p: {"new-option-value": "axa", "new-option-label": "AXA"},
                                           changes=False),
     "dashboard.rename_question_option": Post(page="dashboard.edit_question", form=lambda p: {"label": "Bupa Global"}),
-    "dashboard.move_question_option": Post(page="dashboard.edit_question", form=lambda p: {"direction": "down"}),
+    "dashboard.move_question_option": Post(setup=_another_option, page="dashboard.edit_question"),
     "dashboard.deactivate_question_option": Post(page="dashboard.edit_question"),
-    "dashboard.reactivate_question_option": Post(),
+    "dashboard.reactivate_question_option": Post(setup=_inactive(ParameterOption, "option")),
     "dashboard.save_practice_settings": Post(page="dashboard.practice_settings", form=lambda p: {"name": "Acme Smiles"}),
     "dashboard.save_booking_policy": Post(page="dashboard.practice_settings",
                                           form=lambda p: {"min_notice_minutes": "240"}),
@@ -225,7 +268,7 @@ def test_the_post_route_writes_an_audit_event_with_before_and_after(app, route_p
     browser = superadmin if blueprint_of(rule) == "backoffice" else route_owner
     if post.setup:
         post.setup(route_practice)
-    action = path_of(rule, route_practice)
+    action = post.path(route_practice) if post.path else path_of(rule, route_practice)
     form = {}
     page = post.page or (endpoint if "GET" in rule.methods else None)
     if page:

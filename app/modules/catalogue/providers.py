@@ -44,9 +44,10 @@ def _replace_links(session, tenant, provider, model, column, wanted: set[int], o
 def set_active(session: Session, provider: Provider, active: bool, *, actor) -> None:
     if active and not provider.active:
         limits.check_room_for(session, provider.tenant_id, "providers")
-    provider.active = active
+    before, provider.active = provider.active, active
     session.flush()
-    audit.record(session, "provider.reactivated" if active else "provider.deactivated", provider, actor=actor)
+    audit.record(session, "provider.reactivated" if active else "provider.deactivated", provider, actor=actor,
+                 before={"active": before}, after={"active": active})
 
 
 def choices(session: Session):

@@ -56,7 +56,7 @@ def create_category(session: Session, tenant, *, name: str, actor) -> ServiceCat
 def rename_category(session: Session, category: ServiceCategory, *, name: str, actor) -> ServiceCategory:
     before, category.name = category.name, _name(name, "category")
     session.flush()
-    audit.record(session, "category.rename", category, actor=actor, before=before, name=category.name)
+    audit.record(session, "category.rename", category, actor=actor, before={"name": before}, after={"name": category.name})
     return category
 
 
@@ -67,21 +67,24 @@ def move_category(session: Session, category: ServiceCategory, direction: str, *
         raise DomainError("Move a category up or down.", field="direction")
     ordered = categories(session)
     index = ordered.index(category)
+    before = index
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(ordered):
         ordered[index], ordered[other] = ordered[other], ordered[index]
     for position, row in enumerate(ordered):
         row.position = position
     session.flush()
-    audit.record(session, "category.move", category, actor=actor, direction=direction, position=category.position)
+    audit.record(session, "category.move", category, actor=actor, direction=direction, before={"position": before},
+                 after={"position": category.position})
     return category
 
 
 def set_category_active(session: Session, category: ServiceCategory, active: bool, *, actor) -> ServiceCategory:
     """A deactivated category is hidden from the service form's choices; its services stay as they are."""
-    category.active = active
+    before, category.active = category.active, active
     session.flush()
-    audit.record(session, "category.activate" if active else "category.deactivate", category, actor=actor)
+    audit.record(session, "category.activate" if active else "category.deactivate", category, actor=actor,
+                 before={"active": before}, after={"active": active})
     return category
 
 
@@ -147,18 +150,20 @@ def save_service(session: Session, tenant, service: Service | None, fields: Serv
         audit.record(session, "service.create", service, actor=actor, **values)
         return service
     changes = {key: value for key, value in values.items() if getattr(service, key) != value}
+    before = audit.snapshot(service, changes)
     for key, value in changes.items():
         setattr(service, key, value)
     session.flush()
-    audit.record(session, "service.update", service, actor=actor, changes=changes)
+    audit.record(session, "service.update", service, actor=actor, before=before, after=changes)
     return service
 
 
 def set_service_active(session: Session, service: Service, active: bool, *, actor) -> Service:
     """A deactivated service is no longer offered on the booking site; its appointments stay."""
-    service.active = active
+    before, service.active = service.active, active
     session.flush()
-    audit.record(session, "service.activate" if active else "service.deactivate", service, actor=actor)
+    audit.record(session, "service.activate" if active else "service.deactivate", service, actor=actor,
+                 before={"active": before}, after={"active": active})
     return service
 
 

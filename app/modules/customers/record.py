@@ -94,8 +94,10 @@ def update_details(session: Session, customer: Customer, *, name: str, email: st
     changed = [field for field, value in (("name", name), ("email", email), ("phone", phone))
                if getattr(customer, field) != value]
     if changed:
+        before = audit.snapshot(customer, changed)
         customer.name, customer.email, customer.phone = name, email, phone
-        audit.record(session, "customer.update", customer, actor=actor, fields=changed)
+        audit.record(session, "customer.update", customer, actor=actor, before=before,
+                     after=audit.snapshot(customer, changed))
         session.flush()
     return changed
 
@@ -104,8 +106,10 @@ def update_consent(session: Session, customer: Customer, *, email_consent: bool,
     """Record what the customer agreed to be sent by each channel (audited: consent must be provable)."""
     if (customer.email_consent, customer.sms_consent) == (email_consent, sms_consent):
         return
+    before = {"email": customer.email_consent, "sms": customer.sms_consent}
     customer.email_consent, customer.sms_consent = email_consent, sms_consent
-    audit.record(session, "customer.consent", customer, actor=actor, email=email_consent, sms=sms_consent)
+    audit.record(session, "customer.consent", customer, actor=actor, before=before,
+                 after={"email": email_consent, "sms": sms_consent})
     session.flush()
 
 
