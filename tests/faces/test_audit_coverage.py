@@ -2,7 +2,8 @@
 and after when it changes a record. Each route is posted the form its own page renders (as a browser
 would submit it), with the values ``POSTS`` names for it; a route missing from ``POSTS`` and from
 ``CHANGES_NOTHING`` fails, naming what to add."""
-from dataclasses import dataclass, field
+import io
+from dataclasses import dataclass
 from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Callable
@@ -15,15 +16,15 @@ from app.core import clock
 from app.core.database import db
 from app.core.tenancy import all_tenants, tenant_context
 from app.modules.appointments.models import Appointment
-from app.modules.accounts.models import User
+from app.modules.accounts.models import Invitation, User
 from app.modules.audit.models import AuditEvent
 from app.modules.catalogue.models import Location, Provider, Service, ServiceCategory
-from app.modules.intake.models import ParameterDefinition, ParameterOption
+from app.modules.intake.models import ParameterDefinition, ParameterOption, ServiceParameter
 from tests.conftest import app_config
-from tests.support import factories
+from tests.support import factories, services
 from tests.support.clients import host_of
 from tests.support.pages import text
-from tests.support.routes import ARGUMENT, blueprint_of, path_of, rules_of
+from tests.support.routes import blueprint_of, confirm_token, feed_token, invitation_token, path_of, rules_of
 
 FACES = ("dashboard", "backoffice")
 
@@ -36,6 +37,7 @@ class Post:
     changes: bool = True  # it changes a record: its event carries before and after
     accepts: tuple = (303,)
     path: Callable[[dict], str] | None = None  # the URL, when the sweep's own filling names the wrong row
+    form_of: str | None = None  # the action of the page's form, when a button posts it elsewhere (formaction)
 
 
 def _staff(practice, *, active=True) -> None:
@@ -80,6 +82,93 @@ def _pending(practice) -> None:
 
 def _day(practice, ahead=10) -> str:
     return (clock.today_in(practice["tenant"].timezone) + timedelta(days=ahead)).isoformat()
+
+
+def _closure(practice) -> None:
+    from app.modules.catalogue.locations import add_closure
+    with tenant_context(practice["tenant"]):
+        location = db.session.get(Location, practice["location"].id)
+        day = clock.today_in(practice["tenant"].timezone) + timedelta(days=20)
+        practice["closure"] = add_closure(db.session, location, starts_on=day, ends_on=day, reason="Holiday", actor=None)
+        db.session.commit()
+
+
+def _override(practice) -> None:
+    from app.modules.schedules.models import ScheduleOverride
+    day = clock.today_in(practice["tenant"].timezone) + timedelta(days=20)
+    practice["override"] = factories.save(practice["tenant"], ScheduleOverride(
+        tenant_id=practice["tenant"].id, provider_id=practice["provider"].id, location_id=practice["location"].id,
+        on_date=day, is_day_off=True))
+
+
+def _time_off(practice) -> None:
+    from app.modules.schedules.models import TimeOff
+    start = clock.now() + timedelta(days=20)
+    practice["time_off"] = factories.save(practice["tenant"], TimeOff(
+        tenant_id=practice["tenant"].id, provider_id=practice["provider"].id, starts_at=start,
+        ends_at=start + timedelta(hours=3), reason="Dentist"))
+
+
+def _invitation(practice) -> None:
+    invitation_token(practice)
+    with tenant_context(practice["tenant"]):
+        practice["invitation"] = db.session.scalars(select(Invitation)).one()
+
+
+def _feed(practice) -> None:
+    feed_token(practice)
+
+
+def _rule(practice) -> None:
+    from app.modules.intake.rule_builder import add_rule
+    _second_question(practice, attached=True)
+    with tenant_context(practice["tenant"]):
+        practice["rule"] = add_rule(db.session, db.session.get(Service, practice["service"].id),
+                                    source_id=practice["question"].id, value="bupa", action="show",
+                                    target_id=practice["second_question"].id, actor=None)
+        db.session.commit()
+
+
+def _failed_job(practice) -> None:
+    """A job in the failed registry of the test's Redis (the sweeps' app has none), as the worker leaves it."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from app.modules.notifications import jobs
+    from tests.faces.backoffice.test_health import explode
+
+    services.require("redis")
+    connection = Redis.from_url(services.REDIS_URL)
+    connection.flushdb()
+    current_app.config["REDIS_URL"] = services.REDIS_URL
+    queue = Queue(jobs.QUEUE, connection=connection)
+    queue.enqueue(explode, "sam@example.com", job_id="explode-1")
+    SimpleWorker([queue], connection=connection).work(burst=True)
+
+
+def _second_question(practice, *, attached: bool) -> None:
+    """Another question, asked by the service or not: what attaching, moving and rules need."""
+    tenant = practice["tenant"]
+    practice["second_question"] = factories.save(tenant, ParameterDefinition(
+        tenant_id=tenant.id, key="allergies", label="Allergies", type="text"))
+    if attached:
+        factories.save(tenant, ServiceParameter(tenant_id=tenant.id, service_id=practice["service"].id,
+                                                parameter_id=practice["second_question"].id, position=5))
+
+
+def _customer_question(practice) -> None:
+    """The practice's question kept on the customer's profile, so that the record shows its answers form."""
+    with tenant_context(practice["tenant"]):
+        db.session.get(ParameterDefinition, practice["question"].id).scope = "customer"
+        db.session.commit()
+
+
+def _awaiting_confirmation(practice) -> None:
+    confirm_token(practice)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 # The form data of each route; where the route's page renders the form, only what a person would change.
@@ -149,12 +238,51 @@ POSTS: dict[str, Post] = {
     "dashboard.add_customer_note": Post(page="dashboard.customer", form=lambda p: {"body": "Prefers mornings"},
                                         changes=False),
     "dashboard.retry_notification": Post(page="dashboard.appointment"),
-    "dashboard.regenerate_calendar_feed": Post(page="dashboard.team_member"),
     "dashboard.add_time_off": Post(page="dashboard.provider_hours",
                                    form=lambda p: {"starts_on": _day(p), "ends_on": _day(p, 11), "reason": "Leave"},
                                    changes=False),
     "dashboard.add_hours_override": Post(page="dashboard.provider_hours",
                                          form=lambda p: {"on_date": _day(p), "day_off": "y"}, changes=False),
+    "backoffice.requeue_job": Post(setup=_failed_job, path=lambda p: "/backoffice/health/failed-jobs/explode-1/requeue"),
+    "backoffice.delete_job": Post(setup=_failed_job, path=lambda p: "/backoffice/health/failed-jobs/explode-1/delete"),
+    "dashboard.add_location_closure": Post(page="dashboard.edit_location",
+                                           form=lambda p: {"starts_on": _day(p), "ends_on": _day(p, 11), "reason": "Works"},
+                                           changes=False),
+    "dashboard.remove_location_closure": Post(setup=_closure, form=lambda p: {"closure_id": p["closure"].id}, changes=False),
+    "dashboard.remove_hours_override": Post(setup=_override, form=lambda p: {"item_id": p["override"].id}, changes=False),
+    "dashboard.remove_time_off": Post(setup=_time_off, form=lambda p: {"item_id": p["time_off"].id}, changes=False),
+    "dashboard.resend_invitation": Post(setup=_invitation, form=lambda p: {"invitation_id": p["invitation"].id},
+                                        changes=False),
+    "dashboard.revoke_invitation": Post(setup=_invitation, form=lambda p: {"invitation_id": p["invitation"].id}),
+    "dashboard.regenerate_calendar_feed": Post(page="dashboard.provider", changes=False, accepts=(200,)),
+    "dashboard.revoke_calendar_feed": Post(setup=_feed, page="dashboard.provider"),
+    "dashboard.service_policy": Post(page="dashboard.edit_service", form=lambda p: {"rules": "own", "min_notice_minutes": "180"}),
+    "dashboard.service_providers": Post(page="dashboard.edit_service", form=lambda p: {
+        f"duration_{p['provider'].id}": "50"}),
+    "dashboard.upload_logo": Post(form=lambda p: {"logo": (io.BytesIO(PNG + b"new"), "logo.png")}),
+    "dashboard.resend_confirmation": Post(setup=_awaiting_confirmation, page="dashboard.getting_started", changes=False),
+    "dashboard.provider_hours": Post(form=lambda p: {"saturday-0-starts_at": "10:00", "saturday-0-ends_at": "13:00"}),
+    "dashboard.attach_service_question": Post(setup=lambda p: _second_question(p, attached=False),
+                                              page="dashboard.service_questions", changes=False),
+    "dashboard.detach_service_question": Post(page="dashboard.service_questions", changes=False),
+    "dashboard.update_service_question": Post(page="dashboard.service_questions",
+                                              form=lambda p: {f"q{p['question'].id}-required": "y"}),
+    "dashboard.move_service_question": Post(setup=lambda p: _second_question(p, attached=True),
+                                            page="dashboard.service_questions"),
+    "dashboard.add_service_rule": Post(setup=lambda p: _second_question(p, attached=True),
+                                       page="dashboard.service_questions", changes=False,
+                                       form=lambda p: {"value": "bupa", "target": p["second_question"].id}),
+    "dashboard.remove_service_rule": Post(setup=_rule, page="dashboard.service_questions", changes=False),
+    "dashboard.update_customer_answers": Post(setup=_customer_question, page="dashboard.customer",
+                                              form=lambda p: {"q_insurer": "bupa"}),
+    "dashboard.add_blocked_time": Post(page="dashboard.new_blocked_time", changes=False),
+    "dashboard.new_appointment": Post(form=lambda p: {"customer_id": p["customer"].id}, changes=False),
+    "dashboard.walk_in": Post(page="dashboard.new_appointment", form_of="/dashboard/appointments/new",
+                              form=lambda p: {"customer_id": p["customer"].id}, changes=False),
+    "dashboard.move_appointment": Post(page="dashboard.appointment"),
+    "dashboard.merge_customer": Post(page="dashboard.customer_merge", changes=False),
+    "dashboard.erase_customer": Post(page="dashboard.customer_erasure", form=lambda p: {"confirmation": "ERASE"},
+                                     changes=False),
 }
 # Routes that change nothing by design, and why.
 CHANGES_NOTHING = {
@@ -186,7 +314,8 @@ class _Forms(HTMLParser):
         attrs = {name: value if value is not None else "" for name, value in attrs}
         if tag == "form":
             self._fields = {}
-            self.forms.append((attrs.get("action", ""), self._fields))
+            if attrs.get("method", "get").lower() == "post":  # a search form (GET) on the same page is not it
+                self.forms.append((attrs.get("action", ""), self._fields))
         elif self._fields is None:
             return
         elif tag == "input" and "name" in attrs:
@@ -273,7 +402,7 @@ def test_the_post_route_writes_an_audit_event_with_before_and_after(app, route_p
     page = post.page or (endpoint if "GET" in rule.methods else None)
     if page:
         markup = browser.get(page_path(app, page, route_practice)).get_data(as_text=True)
-        found = form_posting_to(markup, action.split("?")[0])
+        found = form_posting_to(markup, post.form_of or action.split("?")[0])
         assert found is not None, f"no form on {page}'s page posts to {action} ({endpoint}): fix POSTS[{endpoint!r}].page"
         form = {name: value for name, value in found.items() if name != "csrf_token"}
     form |= post.form(route_practice)

@@ -195,9 +195,10 @@ def save_policy(session: Session, tenant, service: Service, *, own: bool, actor,
     row = policy_override(session, service)
     if not own:
         if row is not None:
+            before = audit.snapshot(row, POLICY_FIELDS)
             session.delete(row)
             session.flush()
-            audit.record(session, "service.policy.remove", service, actor=actor)
+            audit.record(session, "service.policy.remove", service, actor=actor, before=before, after={})
         return None
     checked = {
         "min_notice_minutes": _minutes(values.get("min_notice_minutes"), "min_notice_minutes", low=0, high=365 * DAY_MINUTES),
@@ -207,13 +208,15 @@ def save_policy(session: Session, tenant, service: Service, *, own: bool, actor,
         "reschedule_cutoff_minutes": _minutes(values.get("reschedule_cutoff_minutes"), "reschedule_cutoff_minutes",
                                               low=0, high=365 * DAY_MINUTES),
     }
+    before = {} if row is None else audit.snapshot(row, POLICY_FIELDS)
     if row is None:
         row = BookingPolicy(tenant_id=tenant.id, service_id=service.id)
         session.add(row)
     for key, value in checked.items():
         setattr(row, key, value)
     session.flush()
-    audit.record(session, "service.policy.set", service, actor=actor, **checked)
+    before, after = audit.changes(before, checked)
+    audit.record(session, "service.policy.set", service, actor=actor, before=before, after=after)
     return row
 
 
@@ -256,6 +259,8 @@ def save_offering(session: Session, tenant, service: Service, offers: list[Offer
         price = parse_amount(text, tenant.currency, field=f"price_{offer.provider_id}") if text else None
         wanted[offer.provider_id] = (duration, price)
     existing = links(session, service)
+    before = {str(provider_id): {"duration_minutes": row.duration_minutes, "price": row.price}
+              for provider_id, row in sorted(existing.items()) if provider_id in offered}
     for provider_id, row in existing.items():
         if provider_id in offered and provider_id not in wanted:
             session.delete(row)
@@ -266,7 +271,6 @@ def save_offering(session: Session, tenant, service: Service, offers: list[Offer
             session.add(row)
         row.duration_minutes, row.price = duration, price
     session.flush()
-    audit.record(session, "service.providers", service, actor=actor, providers={
-        str(provider_id): {"duration_minutes": duration, "price": price}
-        for provider_id, (duration, price) in sorted(wanted.items())
-    })
+    after = {str(provider_id): {"duration_minutes": duration, "price": price}
+             for provider_id, (duration, price) in sorted(wanted.items())}
+    audit.record(session, "service.providers", service, actor=actor, before=before, after=after)

@@ -157,9 +157,10 @@ def save_answers(session: Session, customer: Customer, intake: Intake, raw: dict
     stored = {row.parameter_id: row for row in session.scalars(sa.select(CustomerParameter).where(
         CustomerParameter.customer_id == customer.id,
         CustomerParameter.parameter_id.in_([q.parameter_id for q in intake.questions])))}
-    changed = []
+    changed, before, after = [], {}, {}
     for q in intake.questions:
         value, row = cleaned.get(q.key), stored.get(q.parameter_id)
+        before[q.key], after[q.key] = (row.value if row is not None else None), value
         if row is not None and value is None:
             session.delete(row)
         elif row is not None and row.value != value:
@@ -171,7 +172,8 @@ def save_answers(session: Session, customer: Customer, intake: Intake, raw: dict
             continue
         changed.append(q.key)
     if changed:
-        audit.record(session, "customer.answers", customer, actor=actor, questions=changed)
+        audit.record(session, "customer.answers", customer, actor=actor, questions=changed,
+                     before={key: before[key] for key in changed}, after={key: after[key] for key in changed})
         session.flush()
     return changed
 

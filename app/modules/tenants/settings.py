@@ -102,10 +102,12 @@ def set_logo(session: Session, tenant: Tenant, data: bytes, *, actor) -> Tenant:
     mimetype = logo_type_of(data)
     if mimetype is None:
         raise DomainError("A PNG, JPEG or WebP image, please: this file is none of them.", field="logo")
+    before = {"logo_type": tenant.logo_type, "logo_size": len(tenant.logo) if tenant.logo else None}
     tenant.logo, tenant.logo_type = data, mimetype
     tenant.branding = {**(tenant.branding or {}), "logo_version": hashlib.sha256(data).hexdigest()[:16]}
     session.flush()
-    audit.record(session, "tenant.logo_changed", tenant, actor=actor, tenant_id=tenant.id, type=mimetype, size=len(data))
+    audit.record(session, "tenant.logo_changed", tenant, actor=actor, tenant_id=tenant.id, before=before,
+                 after={"logo_type": mimetype, "logo_size": len(data)})
     return tenant
 
 
