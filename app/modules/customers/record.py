@@ -94,10 +94,9 @@ def update_details(session: Session, customer: Customer, *, name: str, email: st
     changed = [field for field, value in (("name", name), ("email", email), ("phone", phone))
                if getattr(customer, field) != value]
     if changed:
-        before = audit.snapshot(customer, changed)
         customer.name, customer.email, customer.phone = name, email, phone
-        audit.record(session, "customer.update", customer, actor=actor, before=before,
-                     after=audit.snapshot(customer, changed))
+        # The fields, not their values: the trail is append-only and outlives the customer's erasure.
+        audit.record(session, "customer.update", customer, actor=actor, fields=changed)
         session.flush()
     return changed
 
@@ -157,10 +156,9 @@ def save_answers(session: Session, customer: Customer, intake: Intake, raw: dict
     stored = {row.parameter_id: row for row in session.scalars(sa.select(CustomerParameter).where(
         CustomerParameter.customer_id == customer.id,
         CustomerParameter.parameter_id.in_([q.parameter_id for q in intake.questions])))}
-    changed, before, after = [], {}, {}
+    changed = []
     for q in intake.questions:
         value, row = cleaned.get(q.key), stored.get(q.parameter_id)
-        before[q.key], after[q.key] = (row.value if row is not None else None), value
         if row is not None and value is None:
             session.delete(row)
         elif row is not None and row.value != value:
@@ -172,8 +170,8 @@ def save_answers(session: Session, customer: Customer, intake: Intake, raw: dict
             continue
         changed.append(q.key)
     if changed:
-        audit.record(session, "customer.answers", customer, actor=actor, questions=changed,
-                     before={key: before[key] for key in changed}, after={key: after[key] for key in changed})
+        # The questions, not the answers (health data, often): the trail outlives the customer's erasure.
+        audit.record(session, "customer.answers", customer, actor=actor, questions=changed)
         session.flush()
     return changed
 
