@@ -15,14 +15,13 @@ from app import create_app
 from app.core import clock
 from app.core.database import db
 from app.core.tenancy import all_tenants, tenant_context
-from app.modules.appointments.models import Appointment
 from app.modules.accounts.models import Invitation, User
+from app.modules.appointments.models import Appointment
 from app.modules.audit.models import AuditEvent
 from app.modules.catalogue.models import Location, Provider, Service, ServiceCategory
 from app.modules.intake.models import ParameterDefinition, ParameterOption, ServiceParameter
 from tests.conftest import app_config
 from tests.support import factories, services
-from tests.support.clients import host_of
 from tests.support.pages import text
 from tests.support.routes import blueprint_of, confirm_token, feed_token, invitation_token, path_of, rules_of
 

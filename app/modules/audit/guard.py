@@ -24,5 +24,7 @@ event.listen(AuditEvent, "before_delete", _refuse)
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_changes(state: ORMExecuteState) -> None:
     # Selects (every statement of the hot paths) leave after one attribute test.
-    if (state.is_update or state.is_delete) and getattr(getattr(state.statement, "table", None), "name", None) == TABLE.name:
+    if not (state.is_update or state.is_delete):
+        return
+    if getattr(getattr(state.statement, "table", None), "name", None) == TABLE.name:
         raise AppendOnlyError("audit events cannot be updated or deleted in bulk: the trail is append-only")

@@ -36,7 +36,8 @@ def browse(session: Session, filters: Filters, *, before: int | None = None, aft
     statement = sa.select(AuditEvent, Tenant).outerjoin(Tenant, Tenant.id == AuditEvent.tenant_id)
     statement = statement.where(*_conditions(filters))
     if after is not None:
-        rows = session.execute(statement.where(AuditEvent.id > after).order_by(AuditEvent.id.asc()).limit(size + 1)).all()
+        rows = session.execute(statement.where(AuditEvent.id > after)
+                               .order_by(AuditEvent.id.asc()).limit(size + 1)).all()
         more_newer = len(rows) > size
         rows = list(reversed(rows[:size]))
         older = rows[-1][0].id if rows else None

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from app.modules.audit import guard  # noqa: F401  (the append-only guard is armed with the trail)
 from app.modules.audit import origin
 from app.modules.audit.models import AuditEvent
 
@@ -50,9 +49,9 @@ def plain(value):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, (set, frozenset, tuple)):
-        return [plain(item) for item in sorted(value, key=str)] if isinstance(value, (set, frozenset)) else [plain(item) for item in value]
-    if isinstance(value, list):
+    if isinstance(value, (set, frozenset)):
+        return [plain(item) for item in sorted(value, key=str)]
+    if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}

@@ -14,8 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.core.errors import DomainError
-from app.modules.appointments.models import AppointmentParticipant
 from app.modules import audit
+from app.modules.appointments.models import AppointmentParticipant
 from app.modules.billing import limits
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant

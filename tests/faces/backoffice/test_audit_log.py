@@ -1,9 +1,8 @@
 """The audit log: append-only (the ORM's guard on both databases, PostgreSQL's trigger), each event's
 address and user agent from the request, the values before and after an edit, and the backoffice's
 filters and keyset pages."""
-from datetime import datetime, timedelta, timezone
-
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from app.modules.audit.models import AuditEvent
 from app.modules.audit.origin import origin_of
 from tests.support import factories, services
 from tests.support.clients import host_of
-from tests.support.pages import html, links, text
+from tests.support.pages import html, text
 from tests.support.practice import build_practice
 
 
