@@ -9,7 +9,7 @@ from app.config import DEFAULTS, finalise, from_environment
 from app.core.database import db
 from app.core.records import described_by_models
 from app.extensions import csrf, limiter, login_manager, migrate
-from app.web import errors, formatting, input_checks, security, sites, transaction
+from app.web import errors, formatting, input_checks, origin, security, sites, transaction
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS, compare_type=True, include_object=described_by_models)
     login_manager.init_app(app)
     transaction.init_app(app)
+    origin.init_app(app)
     input_checks.init_app(app)
     # The host decides everything else: resolve it before CSRF checks and rate limits run.
     sites.init_app(app)

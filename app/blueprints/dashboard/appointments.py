@@ -98,7 +98,7 @@ def retry_notification(notification_id: int):
     if message.appointment_id is None:
         abort(404)
     item = visible_appointment(message.appointment_id)
-    return _button_action(item, lambda: outbox.retry(db.session, message, now=clock.now()), "The message will be sent again.")
+    return _button_action(item, lambda: outbox.retry(db.session, message, now=clock.now(), actor=current_user), "The message will be sent again.")
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")

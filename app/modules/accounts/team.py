@@ -96,7 +96,8 @@ def revoke(session: Session, invitation: Invitation, *, actor: User, now: dateti
     _still_pending(invitation)
     invitation.revoked_at = now
     session.flush()
-    audit.record(session, "invitation.revoke", invitation, actor=actor, email=invitation.email)
+    audit.record(session, "invitation.revoke", invitation, actor=actor, email=invitation.email,
+                 before={"revoked_at": None}, after={"revoked_at": now})
     return invitation
 
 

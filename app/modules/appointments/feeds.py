@@ -40,7 +40,9 @@ def revoke(session: Session, provider: Provider, *, actor) -> None:
         return
     provider.feed_token_hash = None
     session.flush()
-    audit.record(session, "provider.calendar_feed.revoke", provider, actor=actor)
+    # The secret itself is never recorded: only whether there is one.
+    audit.record(session, "provider.calendar_feed.revoke", provider, actor=actor, before={"feed": True},
+                 after={"feed": False})
 
 
 def provider_by_token(session: Session, token: str) -> Provider | None:

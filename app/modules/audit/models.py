@@ -7,7 +7,8 @@ from app.core.records import TenantOwned, tenant_table_args
 
 
 class AuditEvent(TenantOwned, db.Model):
-    """An audited action. Platform-level events (tenant_id NULL) are seen only in the backoffice."""
+    """An audited action. Platform-level events (tenant_id NULL) are seen only in the backoffice.
+    Append-only: ``guard.py`` refuses an update or delete in the ORM, a trigger in PostgreSQL."""
 
     __tablename__ = "audit_events"
     __table_args__ = tenant_table_args(
@@ -24,3 +25,4 @@ class AuditEvent(TenantOwned, db.Model):
     entity_id: Mapped[int | None]
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(512))

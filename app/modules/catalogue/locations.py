@@ -56,22 +56,23 @@ def create_location(session: Session, tenant, *, name: str, address: str = "", t
 
 
 def update_location(session: Session, location: Location, *, name: str, address: str = "", timezone: str, actor) -> Location:
-    changes = {}
+    changes, before = {}, {}
     for key, value in (("name", _name(name)), ("address", (address or "").strip()), ("timezone", check_timezone(timezone))):
         if getattr(location, key) != value:
-            changes[key] = value
+            before[key], changes[key] = getattr(location, key), value
             setattr(location, key, value)
     session.flush()
-    audit.record(session, "location.update", location, actor=actor, changes=changes)
+    audit.record(session, "location.update", location, actor=actor, before=before, after=changes)
     return location
 
 
 def set_location_active(session: Session, location: Location, active: bool, *, actor) -> Location:
     if active and not location.active:
         limits.check_room_for(session, location.tenant_id, "locations")
-    location.active = active
+    before, location.active = location.active, active
     session.flush()
-    audit.record(session, "location.activate" if active else "location.deactivate", location, actor=actor)
+    audit.record(session, "location.activate" if active else "location.deactivate", location, actor=actor,
+                 before={"active": before}, after={"active": active})
     return location
 
 

@@ -19,16 +19,32 @@ def save_provider(session: Session, tenant, provider: Provider | None, *, name: 
         limits.check_room_for(session, tenant.id, "providers")
         provider = Provider(tenant_id=tenant.id, name=name, bio=bio or "", user_id=user_id)
         session.add(provider)
+        before = {}
     else:
+        before = {**audit.snapshot(provider, ("name", "bio", "user_id")), **_links_of(session, provider)}
         provider.name, provider.bio, provider.user_id = name, bio or "", user_id
     session.flush()
     # Only what the form could offer is replaced: links to inactive locations and services stay.
     locations, services = choices(session)
     _replace_links(session, tenant, provider, ProviderLocation, "location_id", set(location_ids), {loc.id for loc in locations})
     _replace_links(session, tenant, provider, ProviderService, "service_id", set(service_ids), {svc.id for svc in services})
-    audit.record(session, "provider.created" if creating else "provider.updated", provider, actor=actor,
-                 name=name, locations=sorted(location_ids), services=sorted(service_ids), user_id=user_id)
+    after = {**audit.snapshot(provider, ("name", "bio", "user_id")), **_links_of(session, provider)}
+    if creating:
+        audit.record(session, "provider.created", provider, actor=actor, before={}, after=after)
+    else:
+        before, after = audit.changes(before, after)
+        audit.record(session, "provider.updated", provider, actor=actor, before=before, after=after)
     return provider
+
+
+def _links_of(session: Session, provider: Provider) -> dict:
+    """The provider's locations and services, by id, as the audit trail records them."""
+    return {
+        "locations": sorted(session.scalars(select(ProviderLocation.location_id)
+                                            .where(ProviderLocation.provider_id == provider.id))),
+        "services": sorted(session.scalars(select(ProviderService.service_id)
+                                           .where(ProviderService.provider_id == provider.id))),
+    }
 
 
 def _replace_links(session, tenant, provider, model, column, wanted: set[int], offered: set[int]) -> None:
@@ -44,9 +60,10 @@ def _replace_links(session, tenant, provider, model, column, wanted: set[int], o
 def set_active(session: Session, provider: Provider, active: bool, *, actor) -> None:
     if active and not provider.active:
         limits.check_room_for(session, provider.tenant_id, "providers")
-    provider.active = active
+    before, provider.active = provider.active, active
     session.flush()
-    audit.record(session, "provider.reactivated" if active else "provider.deactivated", provider, actor=actor)
+    audit.record(session, "provider.reactivated" if active else "provider.deactivated", provider, actor=actor,
+                 before={"active": before}, after={"active": active})
 
 
 def choices(session: Session):

@@ -56,7 +56,7 @@ def create_category(session: Session, tenant, *, name: str, actor) -> ServiceCat
 def rename_category(session: Session, category: ServiceCategory, *, name: str, actor) -> ServiceCategory:
     before, category.name = category.name, _name(name, "category")
     session.flush()
-    audit.record(session, "category.rename", category, actor=actor, before=before, name=category.name)
+    audit.record(session, "category.rename", category, actor=actor, before={"name": before}, after={"name": category.name})
     return category
 
 
@@ -67,21 +67,24 @@ def move_category(session: Session, category: ServiceCategory, direction: str, *
         raise DomainError("Move a category up or down.", field="direction")
     ordered = categories(session)
     index = ordered.index(category)
+    before = index
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(ordered):
         ordered[index], ordered[other] = ordered[other], ordered[index]
     for position, row in enumerate(ordered):
         row.position = position
     session.flush()
-    audit.record(session, "category.move", category, actor=actor, direction=direction, position=category.position)
+    audit.record(session, "category.move", category, actor=actor, direction=direction, before={"position": before},
+                 after={"position": category.position})
     return category
 
 
 def set_category_active(session: Session, category: ServiceCategory, active: bool, *, actor) -> ServiceCategory:
     """A deactivated category is hidden from the service form's choices; its services stay as they are."""
-    category.active = active
+    before, category.active = category.active, active
     session.flush()
-    audit.record(session, "category.activate" if active else "category.deactivate", category, actor=actor)
+    audit.record(session, "category.activate" if active else "category.deactivate", category, actor=actor,
+                 before={"active": before}, after={"active": active})
     return category
 
 
@@ -147,18 +150,20 @@ def save_service(session: Session, tenant, service: Service | None, fields: Serv
         audit.record(session, "service.create", service, actor=actor, **values)
         return service
     changes = {key: value for key, value in values.items() if getattr(service, key) != value}
+    before = audit.snapshot(service, changes)
     for key, value in changes.items():
         setattr(service, key, value)
     session.flush()
-    audit.record(session, "service.update", service, actor=actor, changes=changes)
+    audit.record(session, "service.update", service, actor=actor, before=before, after=changes)
     return service
 
 
 def set_service_active(session: Session, service: Service, active: bool, *, actor) -> Service:
     """A deactivated service is no longer offered on the booking site; its appointments stay."""
-    service.active = active
+    before, service.active = service.active, active
     session.flush()
-    audit.record(session, "service.activate" if active else "service.deactivate", service, actor=actor)
+    audit.record(session, "service.activate" if active else "service.deactivate", service, actor=actor,
+                 before={"active": before}, after={"active": active})
     return service
 
 
@@ -190,9 +195,10 @@ def save_policy(session: Session, tenant, service: Service, *, own: bool, actor,
     row = policy_override(session, service)
     if not own:
         if row is not None:
+            before = audit.snapshot(row, POLICY_FIELDS)
             session.delete(row)
             session.flush()
-            audit.record(session, "service.policy.remove", service, actor=actor)
+            audit.record(session, "service.policy.remove", service, actor=actor, before=before, after={})
         return None
     checked = {
         "min_notice_minutes": _minutes(values.get("min_notice_minutes"), "min_notice_minutes", low=0, high=365 * DAY_MINUTES),
@@ -202,13 +208,15 @@ def save_policy(session: Session, tenant, service: Service, *, own: bool, actor,
         "reschedule_cutoff_minutes": _minutes(values.get("reschedule_cutoff_minutes"), "reschedule_cutoff_minutes",
                                               low=0, high=365 * DAY_MINUTES),
     }
+    before = {} if row is None else audit.snapshot(row, POLICY_FIELDS)
     if row is None:
         row = BookingPolicy(tenant_id=tenant.id, service_id=service.id)
         session.add(row)
     for key, value in checked.items():
         setattr(row, key, value)
     session.flush()
-    audit.record(session, "service.policy.set", service, actor=actor, **checked)
+    before, after = audit.changes(before, checked)
+    audit.record(session, "service.policy.set", service, actor=actor, before=before, after=after)
     return row
 
 
@@ -251,6 +259,8 @@ def save_offering(session: Session, tenant, service: Service, offers: list[Offer
         price = parse_amount(text, tenant.currency, field=f"price_{offer.provider_id}") if text else None
         wanted[offer.provider_id] = (duration, price)
     existing = links(session, service)
+    before = {str(provider_id): {"duration_minutes": row.duration_minutes, "price": row.price}
+              for provider_id, row in sorted(existing.items()) if provider_id in offered}
     for provider_id, row in existing.items():
         if provider_id in offered and provider_id not in wanted:
             session.delete(row)
@@ -261,7 +271,6 @@ def save_offering(session: Session, tenant, service: Service, offers: list[Offer
             session.add(row)
         row.duration_minutes, row.price = duration, price
     session.flush()
-    audit.record(session, "service.providers", service, actor=actor, providers={
-        str(provider_id): {"duration_minutes": duration, "price": price}
-        for provider_id, (duration, price) in sorted(wanted.items())
-    })
+    after = {str(provider_id): {"duration_minutes": duration, "price": price}
+             for provider_id, (duration, price) in sorted(wanted.items())}
+    audit.record(session, "service.providers", service, actor=actor, before=before, after=after)

@@ -95,6 +95,7 @@ def update_details(session: Session, customer: Customer, *, name: str, email: st
                if getattr(customer, field) != value]
     if changed:
         customer.name, customer.email, customer.phone = name, email, phone
+        # The fields, not their values: the trail is append-only and outlives the customer's erasure.
         audit.record(session, "customer.update", customer, actor=actor, fields=changed)
         session.flush()
     return changed
@@ -104,8 +105,10 @@ def update_consent(session: Session, customer: Customer, *, email_consent: bool,
     """Record what the customer agreed to be sent by each channel (audited: consent must be provable)."""
     if (customer.email_consent, customer.sms_consent) == (email_consent, sms_consent):
         return
+    before = {"email": customer.email_consent, "sms": customer.sms_consent}
     customer.email_consent, customer.sms_consent = email_consent, sms_consent
-    audit.record(session, "customer.consent", customer, actor=actor, email=email_consent, sms=sms_consent)
+    audit.record(session, "customer.consent", customer, actor=actor, before=before,
+                 after={"email": email_consent, "sms": sms_consent})
     session.flush()
 
 
@@ -167,6 +170,7 @@ def save_answers(session: Session, customer: Customer, intake: Intake, raw: dict
             continue
         changed.append(q.key)
     if changed:
+        # The questions, not the answers (health data, often): the trail outlives the customer's erasure.
         audit.record(session, "customer.answers", customer, actor=actor, questions=changed)
         session.flush()
     return changed

@@ -68,11 +68,12 @@ def update_attachment(session: Session, attachment: ServiceParameter, *, require
     values = dict(required=required, default_value=default_for(attachment.parameter, default_value),
                   visible_in_booking=visible_in_booking)
     changes = sorted(name for name, value in values.items() if getattr(attachment, name) != value)
+    before = {name: getattr(attachment, name) for name in changes}
     for name in changes:
         setattr(attachment, name, values[name])
     session.flush()
     record(session, "intake_service_question.update", attachment, actor=actor, service_id=attachment.service_id,
-           question_id=attachment.parameter_id, changes=changes)
+           question_id=attachment.parameter_id, before=before, after={name: values[name] for name in changes})
     return attachment
 
 
@@ -108,4 +109,4 @@ def move_attachment(session: Session, attachment: ServiceParameter, step: int, *
             sp.position = position
         session.flush()
         record(session, "intake_service_question.move", attachment, actor=actor, service_id=attachment.service_id,
-               question_id=attachment.parameter_id, position=j)
+               question_id=attachment.parameter_id, before={"position": i}, after={"position": j})

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.core.errors import DomainError
-from app.modules.audit import record
+from app.modules.audit import record, snapshot
 from app.modules.intake.models import (
     PARAMETER_SCOPES,
     PARAMETER_TYPES,
@@ -74,10 +74,11 @@ def update_question(session: Session, question: ParameterDefinition, *, label: s
     changes = {name: value for name, value in dict(label=label.strip(), type=type, key=key, help_text=help_text.strip(),
                                                      scope=scope, active=active).items()
                if getattr(question, name) != value}
+    before = snapshot(question, changes)
     for name, value in changes.items():
         setattr(question, name, value)
     session.flush()
-    record(session, "intake_question.update", question, actor=actor, changes=sorted(changes))
+    record(session, "intake_question.update", question, actor=actor, before=before, after=changes)
     return question
 
 
@@ -102,9 +103,9 @@ def rename_option(session: Session, option: ParameterOption, label: str, *, acto
     """Only the label changes: stored answers keep the option's value."""
     if not label.strip():
         raise DomainError("Please give the option a label.", field="label")
-    option.label = label.strip()
+    before, option.label = option.label, label.strip()
     session.flush()
-    record(session, "intake_option.rename", option, actor=actor, label=option.label)
+    record(session, "intake_option.rename", option, actor=actor, before={"label": before}, after={"label": option.label})
     return option
 
 
@@ -114,9 +115,10 @@ def set_option_active(session: Session, option: ParameterOption, active: bool, *
     if not active and _rules_waiting_for(session, option.parameter_id, option.value):
         raise DomainError(f"A rule waits for “{option.label}”, so it stays offered: remove that rule first.",
                           field="label")
-    option.active = active
+    before, option.active = option.active, active
     session.flush()
-    record(session, "intake_option.activate" if active else "intake_option.deactivate", option, actor=actor)
+    record(session, "intake_option.activate" if active else "intake_option.deactivate", option, actor=actor,
+           before={"active": before}, after={"active": active})
     return option
 
 
@@ -140,12 +142,13 @@ def move_option(session: Session, question: ParameterDefinition, option: Paramet
             o.position = position
         session.flush()
         session.expire(question, ["options"])
-        record(session, "intake_option.move", option, actor=actor, position=j)
+        record(session, "intake_option.move", option, actor=actor, before={"position": i}, after={"position": j})
 
 
 def set_question_active(session: Session, question: ParameterDefinition, active: bool, *, actor) -> ParameterDefinition:
     """Questions are never deleted: a deactivated one is no longer asked, and its stored answers stay."""
-    question.active = active
+    before, question.active = question.active, active
     session.flush()
-    record(session, "intake_question.activate" if active else "intake_question.deactivate", question, actor=actor)
+    record(session, "intake_question.activate" if active else "intake_question.deactivate", question, actor=actor,
+           before={"active": before}, after={"active": active})
     return question

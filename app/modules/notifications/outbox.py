@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.core.errors import DomainError
+from app.modules import audit
 from app.modules.appointments.models import AppointmentParticipant
 from app.modules.billing import limits
 from app.modules.notifications.models import Notification
@@ -137,10 +138,14 @@ class NotRetryable(DomainError):
     """Only a failed message can be queued again."""
 
 
-def retry(session: Session, notification: Notification, *, now: datetime) -> Notification:
-    """Queue a failed message again, now."""
+def retry(session: Session, notification: Notification, *, now: datetime, actor=None) -> Notification:
+    """Queue a failed message again, now (audited: a person chose to send it again)."""
     if notification.status != "failed":
         raise NotRetryable("Only a failed message can be retried.")
+    audit.record(session, "notification.retry", notification, actor=actor,
+                 before={"status": notification.status, "attempts": notification.attempts,
+                         "last_error": notification.last_error},
+                 after={"status": "queued", "attempts": 0, "last_error": None})
     notification.status = "queued"
     notification.scheduled_for = now
     notification.attempts = 0  # a fresh set of tries, with their backoff

@@ -191,6 +191,12 @@ def save_weekly_hours(session: Session, provider, location, rows: dict[int, list
             f"{hhmm(other.starts_at)}–{hhmm(other.ends_at)}{there}.",
             field=row_field(weekday, position, "starts_at"),
         )
+    earlier = session.execute(select(WorkingHours.weekday, WorkingHours.starts_at, WorkingHours.ends_at).where(
+        WorkingHours.provider_id == provider.id, WorkingHours.location_id == location.id)
+        .order_by(WorkingHours.weekday, WorkingHours.starts_at)).all()
+    before = {}
+    for weekday, start, end in earlier:
+        before.setdefault(DAYS[weekday], []).append(f"{hhmm(start)}-{hhmm(end)}")
     session.execute(delete(WorkingHours).where(WorkingHours.provider_id == provider.id,
                                                WorkingHours.location_id == location.id))
     session.add_all(
@@ -199,8 +205,10 @@ def save_weekly_hours(session: Session, provider, location, rows: dict[int, list
         for weekday, intervals in week.items() for start, end in intervals
     )
     session.flush()
+    after = {DAYS[d]: [f"{hhmm(s)}-{hhmm(e)}" for s, e in week[d]] for d in sorted(week) if week[d]}
+    changed = [day for day in DAYS if before.get(day, []) != after.get(day, [])]  # only the days that changed
     audit.record(session, "hours.weekly.save", provider, actor=actor, location_id=location.id,
-                 hours={DAYS[d]: [f"{hhmm(s)}-{hhmm(e)}" for s, e in week[d]] for d in sorted(week)})
+                 before={day: before.get(day, []) for day in changed}, after={day: after.get(day, []) for day in changed})
     return week
 
 

@@ -75,8 +75,9 @@ def create_tenant(
 
 def set_reminder_offsets(session: Session, tenant: Tenant, offsets: list[int], *, actor) -> Tenant:
     """When reminders go out, in minutes before each appointment; applies to bookings made or moved from now on."""
-    tenant.reminder_offsets = sorted(set(offsets), reverse=True)
-    audit.record(session, "tenant.reminders_changed", tenant, actor=actor, tenant_id=tenant.id, offsets=tenant.reminder_offsets)
+    before, tenant.reminder_offsets = list(tenant.reminder_offsets or []), sorted(set(offsets), reverse=True)
+    audit.record(session, "tenant.reminders_changed", tenant, actor=actor, tenant_id=tenant.id,
+                 before={"offsets": before}, after={"offsets": tenant.reminder_offsets})
     return tenant
 
 

@@ -46,19 +46,19 @@ def update_identity(session: Session, tenant: Tenant, *, name: str, colour: str,
     if currency != tenant.currency and decimals(currency) != decimals(tenant.currency) and _has_prices(session, tenant):
         raise DomainError(f"Your prices are in {tenant.currency}, which counts decimals differently from {currency}:"
                           " set them to free first, or keep the currency.", field="currency")
-    changes = {}
+    changes, before = {}, {}
     for key, value in (("name", name), ("timezone", check_timezone(timezone)), ("currency", currency),
                        ("custom_domain", _custom_domain(session, tenant, custom_domain, base_domain)),
                        ("providers_manage_own_hours", bool(providers_manage_own_hours))):
         if getattr(tenant, key) != value:
-            changes[key] = value
+            before[key], changes[key] = getattr(tenant, key), value
             setattr(tenant, key, value)
     if (tenant.branding or {}).get("color", "") != colour:
-        changes["colour"] = colour
+        before["colour"], changes["colour"] = (tenant.branding or {}).get("color", ""), colour
         tenant.branding = {**(tenant.branding or {}), "color": colour} if colour else {
             k: v for k, v in (tenant.branding or {}).items() if k != "color"}
     session.flush()
-    audit.record(session, "tenant.settings_changed", tenant, actor=actor, tenant_id=tenant.id, changes=changes)
+    audit.record(session, "tenant.settings_changed", tenant, actor=actor, tenant_id=tenant.id, before=before, after=changes)
     return tenant
 
 
@@ -102,18 +102,22 @@ def set_logo(session: Session, tenant: Tenant, data: bytes, *, actor) -> Tenant:
     mimetype = logo_type_of(data)
     if mimetype is None:
         raise DomainError("A PNG, JPEG or WebP image, please: this file is none of them.", field="logo")
+    before = {"logo_type": tenant.logo_type, "logo_size": len(tenant.logo) if tenant.logo else None}
     tenant.logo, tenant.logo_type = data, mimetype
     tenant.branding = {**(tenant.branding or {}), "logo_version": hashlib.sha256(data).hexdigest()[:16]}
     session.flush()
-    audit.record(session, "tenant.logo_changed", tenant, actor=actor, tenant_id=tenant.id, type=mimetype, size=len(data))
+    audit.record(session, "tenant.logo_changed", tenant, actor=actor, tenant_id=tenant.id, before=before,
+                 after={"logo_type": mimetype, "logo_size": len(data)})
     return tenant
 
 
 def remove_logo(session: Session, tenant: Tenant, *, actor) -> Tenant:
+    before = {"logo_type": tenant.logo_type, "logo_size": len(tenant.logo) if tenant.logo else None}
     tenant.logo = tenant.logo_type = None
     tenant.branding = {k: v for k, v in (tenant.branding or {}).items() if k != "logo_version"}
     session.flush()
-    audit.record(session, "tenant.logo_removed", tenant, actor=actor, tenant_id=tenant.id)
+    audit.record(session, "tenant.logo_removed", tenant, actor=actor, tenant_id=tenant.id, before=before,
+                 after={"logo_type": None, "logo_size": None})
     return tenant
 
 
@@ -155,8 +159,9 @@ def update_default_policy(session: Session, tenant: Tenant, *, actor, **values) 
     checked = check_policy_values(values)
     policy = default_policy(session, tenant)
     changes = {k: v for k, v in checked.items() if getattr(policy, k) != v}
+    before = audit.snapshot(policy, changes)
     for key, value in changes.items():
         setattr(policy, key, value)
     session.flush()
-    audit.record(session, "booking_policy.default_changed", policy, actor=actor, changes=changes)
+    audit.record(session, "booking_policy.default_changed", policy, actor=actor, before=before, after=changes)
     return policy

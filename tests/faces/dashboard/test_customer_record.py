@@ -125,7 +125,8 @@ def test_consent_per_channel_is_saved_and_audited(clinic, visitor, grace):
     saved = now_of(clinic, grace)
     assert (saved.email_consent, saved.sms_consent) == (False, True)
     (event,) = audited(clinic, "customer.consent")
-    assert event.details == {"email": False, "sms": True} and event.actor_email
+    assert event.details == {"before": {"email": True, "sms": False}, "after": {"email": False, "sms": True}}
+    assert event.actor_email
     consent = form_fields(record_of(desk, grace), "consent-form")
     assert "email_consent" not in consent and consent["sms_consent"] == "y"
 

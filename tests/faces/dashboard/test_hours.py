@@ -85,7 +85,8 @@ def test_split_hours_are_saved_and_the_engine_offers_them(clinic, visitor):
     (event,) = rows(clinic.tenant, select(AuditEvent).where(AuditEvent.action == "hours.weekly.save"))
     assert event.entity_type == "Provider" and event.entity_id == clinic.chloe.id
     assert event.details["location_id"] == clinic.london.id
-    assert event.details["hours"]["monday"] == ["09:00-12:00", "13:00-17:00"]
+    assert event.details["after"]["monday"] == ["09:00-12:00", "13:00-17:00"]
+    assert event.details["before"]["monday"] != event.details["after"]["monday"]
 
 
 def test_an_end_before_its_start_is_refused_at_its_field_and_nothing_written(clinic, visitor):

@@ -87,7 +87,8 @@ def test_an_owner_edits_a_question(clinic, visitor):
     edited = question_named(clinic, "notes")  # an empty key keeps the question's own
     assert (edited.label, edited.help_text, edited.active) == ("Anything else?", "Optional.", True)
     (event,) = rows(clinic.tenant, AuditEvent, AuditEvent.action == "intake_question.update")
-    assert event.entity_id == notes.id and event.details["changes"] == ["help_text", "label"]
+    assert event.entity_id == notes.id and sorted(event.details["after"]) == ["help_text", "label"]
+    assert event.details["after"]["label"] == "Anything else?" and event.details["before"]["label"] != "Anything else?"
 
 
 def test_the_questions_list_shows_active_questions_first(clinic, visitor):

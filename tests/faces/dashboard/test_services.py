@@ -102,7 +102,8 @@ def test_editing_a_service_is_audited_with_its_changes(clinic, visitor):
     assert (dental.price, dental.duration_minutes) == (5000, 40)
     with tenant_context(clinic.tenant):
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "service.update")).one()
-    assert event.details["changes"]["price"] == 5000 and event.details["changes"]["duration_minutes"] == 40
+    assert event.details["after"]["price"] == 5000 and event.details["after"]["duration_minutes"] == 40
+    assert event.details["before"]["price"] == 4500 and event.details["before"]["duration_minutes"] == 30
 
 
 def slots(clinic, service):
