@@ -10,6 +10,7 @@ from app.modules import audit
 from app.modules.catalogue.models import Provider, ProviderService, Service, ServiceCategory
 from app.modules.catalogue.money import amount_text, parse_amount
 from app.modules.schedules.models import BookingPolicy
+from app.modules.resources import setup as resource_setup
 
 DAY_MINUTES = 24 * 60  # the availability engine assumes buffers (and so lengths) within a day
 MAX_CAPACITY = 1000
@@ -115,6 +116,7 @@ class ServiceFields:
     price: str
     capacity: int | None
     requires_approval: bool
+    resource_kind: str = ""  # "": needs no resource
 
 
 def _checked(session: Session, tenant, fields: ServiceFields, current_category_id: int | None) -> dict:
@@ -134,7 +136,17 @@ def _checked(session: Session, tenant, fields: ServiceFields, current_category_i
         "price": parse_amount(fields.price, tenant.currency, field="price"),
         "capacity": capacity,
         "requires_approval": bool(fields.requires_approval),
+        "resource_kind": _resource_kind(session, fields.resource_kind),
     }
+
+
+def _resource_kind(session: Session, kind: str) -> str | None:
+    kind = (kind or "").strip().lower()
+    if not kind:
+        return None
+    if kind not in resource_setup.kinds(session):
+        raise DomainError("Choose one of the kinds of the practice's resources.", field="resource_kind")
+    return kind
 
 
 def save_service(session: Session, tenant, service: Service | None, fields: ServiceFields, *, actor) -> Service:
