@@ -261,4 +261,4 @@ def test_another_tenants_resources_and_uses_are_not_seen(spa):
     assert "10:00" in spa.starts(spa.facial)
     with tenant_context(spa.tenant):
         assert [r.name for r in setup.listing(db.session)] == ["Room 1"]
-        assert db.session.get(Resource, other.room.id) is None
+        assert db.session.scalar(sa.select(Resource).where(Resource.id == other.room.id)) is None
