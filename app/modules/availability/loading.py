@@ -21,8 +21,8 @@ from app.modules.appointments.models import ACTIVE_STATUSES, Appointment, Appoin
 from app.modules.availability.engine import (
     Booked,
     Calendar,
-    PooledResource,
     Policy,
+    PooledResource,
     ProviderCalendar,
     ResourcePool,
     ResourceUse,

@@ -9,8 +9,8 @@ from app.core.errors import DomainError
 from app.modules import audit
 from app.modules.catalogue.models import Provider, ProviderService, Service, ServiceCategory
 from app.modules.catalogue.money import amount_text, parse_amount
-from app.modules.schedules.models import BookingPolicy
 from app.modules.resources import setup as resource_setup
+from app.modules.schedules.models import BookingPolicy
 
 DAY_MINUTES = 24 * 60  # the availability engine assumes buffers (and so lengths) within a day
 MAX_CAPACITY = 1000

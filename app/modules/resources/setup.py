@@ -1,6 +1,6 @@
 """Setting up a practice's resources: created, edited, deactivated (never deleted), each change audited."""
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.core.errors import DomainError
 from app.modules import audit
@@ -79,5 +79,6 @@ def kinds(session: Session) -> list[str]:
 
 def listing(session: Session) -> list[Resource]:
     return list(session.scalars(
-        sa.select(Resource).order_by(Resource.active.desc(), Resource.location_id, Resource.kind, Resource.name)
+        sa.select(Resource).options(joinedload(Resource.location))
+        .order_by(Resource.active.desc(), Resource.location_id, Resource.kind, Resource.name)
     ))
