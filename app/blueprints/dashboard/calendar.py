@@ -112,7 +112,9 @@ def _rooms(state: State, place) -> dict:
     grid = resources = None
     if place.location is not None:
         # A provider sees only their own appointments in the rooms (own_calendar_only keeps one member).
-        own = place.members[0].id if own_calendar_only() is not None and place.members else None
+        own = None
+        if own_calendar_only() is not None:
+            own = place.members[0].id if place.members else 0  # a provider without a calendar sees nobody's
         grid, resources = calendars.rooms_grid(db.session, place, state.day, provider_id=own, now=clock.now())
     return {"state": replace(state, provider_id=None), "grid": grid, "resources": resources}
 

@@ -175,3 +175,25 @@ def test_the_calendar_by_room_shows_each_appointment_in_its_rooms_column(clinic,
     assert "Surgery 2" in second_column and "Alan Turing" in second_column
     assert f"/dashboard/appointments/{other.appointment_id}" in second_column
     assert "data-move-url" not in first_column  # moved by its page's form, not by dragging between rooms
+
+
+def test_a_provider_sees_only_their_own_appointments_in_the_rooms(clinic, visitor):
+    room, dana = one_surgery(clinic)
+    second = a_room(clinic, "Surgery 2")
+    start = clinic.at(clinic.day(1), "10:00")
+    chloe_books_dental(clinic, start)
+    with tenant_context(clinic.tenant):
+        staff_booking.book_by_staff(
+            db.session, clinic.tenant, service=clinic.physio, provider=dana, location=clinic.london,
+            starts_at=start, customer=factories.customer(clinic.tenant, name="Alan Turing"), notify=False,
+            actor=None, now=clock.now())
+        db.session.commit()
+    user = factories.user(clinic.tenant, "provider")
+    with tenant_context(clinic.tenant):
+        db.session.execute(sa.update(factories.Provider).where(factories.Provider.id == dana.id).values(user_id=user.id))
+        db.session.commit()
+    member = signed_in(visitor, clinic, user=user)
+    url = f"/dashboard/calendar/rooms?date={clinic.day(1).isoformat()}&location_id={clinic.london.id}"
+    page = text(html(member.get(url)))
+    assert room.name in page and second.name in page
+    assert "Alan Turing" in page and "Grace Hopper" not in page
