@@ -64,6 +64,12 @@ def use_of(session: Session, appointment_id: int) -> AppointmentResource | None:
     return session.scalar(sa.select(AppointmentResource).where(AppointmentResource.appointment_id == appointment_id))
 
 
+def resource_of(session: Session, appointment_id: int) -> Resource | None:
+    """The resource the appointment uses (or used, once cancelled), in one statement."""
+    return session.scalar(sa.select(Resource).join(AppointmentResource, AppointmentResource.resource_id == Resource.id)
+                          .where(AppointmentResource.appointment_id == appointment_id))
+
+
 def _pool(session, location_id: int, kind: str, start: datetime, end: datetime) -> ResourcePool:
     rows = session.execute(
         sa.select(Resource.id, Resource.capacity, AppointmentResource.appointment_id,

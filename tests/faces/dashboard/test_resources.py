@@ -175,6 +175,8 @@ def test_the_calendar_by_room_shows_each_appointment_in_its_rooms_column(clinic,
     assert "Surgery 2" in second_column and "Alan Turing" in second_column
     assert f"/dashboard/appointments/{other.appointment_id}" in second_column
     assert "data-move-url" not in first_column  # moved by its page's form, not by dragging between rooms
+    details = text(html(desk.get(f"/dashboard/appointments/{other.appointment_id}")))
+    assert "Harbour Street, Surgery 2 (surgery)" in details
 
 
 def test_a_provider_sees_only_their_own_appointments_in_the_rooms(clinic, visitor):
