@@ -79,7 +79,7 @@ def test_postgres_migrates_from_empty_to_exactly_the_models_and_back(empty_postg
 
         upgrade()
         assert {table.name for table in db.metadata.sorted_tables} <= table_names()
-        assert exclusion_constraints() == ["ex_appointments_no_overlap"]
+        assert exclusion_constraints() == ["ex_appointment_resources_no_overlap", "ex_appointments_no_overlap"]
         assert differences() == []
 
         db.session.rollback()

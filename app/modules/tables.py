@@ -8,5 +8,6 @@ from app.modules.customers import models as customers  # noqa: F401
 from app.modules.intake import models as intake  # noqa: F401
 from app.modules.notifications import models as notifications  # noqa: F401
 from app.modules.platform import models as platform  # noqa: F401
+from app.modules.resources import models as resources  # noqa: F401
 from app.modules.schedules import models as schedules  # noqa: F401
 from app.modules.tenants import models as tenants  # noqa: F401

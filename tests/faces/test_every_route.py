@@ -18,8 +18,8 @@ BUDGETS = {
     "dashboard.new_provider": 5,
     "dashboard.edit_provider": 8,
     "dashboard.services": 4,  # the services, then the categories they are grouped by
-    "dashboard.new_service": 3,
-    "dashboard.edit_service": 7,  # the service, categories, both policies, active providers, its provider links
+    "dashboard.new_service": 4,  # the categories, the kinds of resource a service may ask for
+    "dashboard.edit_service": 8,  # the service, categories, resource kinds, both policies, active providers, its provider links
     "dashboard.categories": 3,
     "dashboard.edit_category": 3,
     # The tenant; whether it can take bookings online yet (one statement); its locations; its services.
@@ -70,6 +70,11 @@ BUDGETS = {
     "dashboard.calendar_week": 6,
     "dashboard.calendar_month": 5,  # the month's appointment starts instead of the last two
     "dashboard.calendar_agenda": 5,  # the period's appointments with all the list shows
+    # By room: the day's exceptions, the location's resources, their uses that day, then the appointments.
+    "dashboard.calendar_rooms": 8,
+    "dashboard.resources": 3,  # the tenant, the user, the resources with their locations
+    "dashboard.new_resource": 4,  # the active locations to choose from, the kinds already in use
+    "dashboard.edit_resource": 5,  # the resource, then as a new one
     # The tenant, the user; the provider, the location, then the services offered there (one statement).
     # A no-JavaScript search (?q=) adds its one statement.
     "dashboard.new_appointment": 5,

@@ -15,6 +15,7 @@ from app.modules.catalogue.models import Location, Provider, Service, ServiceCat
 from app.modules.customers.models import Customer
 from app.modules.intake.models import ParameterDefinition, ParameterOption
 from app.modules.notifications.models import Notification
+from app.modules.resources.models import Resource
 from app.modules.tenants.models import Tenant
 from tests.support import factories
 from tests.support.clients import ADMIN_HOST, host_of
@@ -33,6 +34,7 @@ ID_ARGUMENTS = {
     "option_id": ParameterOption,
     "provider_id": Provider,
     "question_id": ParameterDefinition,
+    "resource_id": Resource,
     "service_id": Service,
     "tenant_id": Tenant,
     "user_id": User,

@@ -13,6 +13,7 @@ from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules.catalogue.models import Location, Provider, ProviderLocation, ProviderService, Service, ServiceCategory
 from app.modules.intake.models import ParameterDefinition, ParameterOption, ParameterRule, ServiceParameter
+from app.modules.resources.models import Resource
 from app.modules.schedules.models import BookingPolicy, WorkingHours
 from tests.support import factories
 from tests.support.clients import host_of
@@ -169,7 +170,9 @@ def build_practice(slug: str | None = None, **fields) -> dict:
     prov = factories.provider(t, location=loc, services=[svc])
     cust = factories.customer(t)
     appt = factories.appointment(t, location=loc, provider=prov, service=svc, customer=cust)
-    return {"tenant": t, "owner": owner, "location": loc, "category": category, "service": svc, "provider": prov, "customer": cust, "appointment": appt}
+    room = factories.save(t, Resource(tenant_id=t.id, location_id=loc.id, name="Room 1", kind="treatment room"))
+    return {"tenant": t, "owner": owner, "location": loc, "category": category, "service": svc, "provider": prov,
+            "customer": cust, "appointment": appt, "resource": room}
 
 
 def a_duplicate(tenant, customer, **fields):

@@ -39,6 +39,7 @@ ARGUMENTS = {
     "option_id": lambda p: p["option"].id,
     "provider_id": lambda p: p["provider"].id,
     "question_id": lambda p: p["question"].id,
+    "resource_id": lambda p: p["resource"].id,
     "service_id": lambda p: p["service"].id,
     "tenant_id": lambda p: p["tenant"].id,
     "plan_id": lambda p: p["plan"].id,

@@ -47,6 +47,7 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     plan,
     providers,
     reports,
+    resources,
     services,
     settings,
     team,

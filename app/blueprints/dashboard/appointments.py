@@ -19,6 +19,7 @@ from app.modules.appointments.models import Appointment
 from app.modules.catalogue.models import Provider
 from app.modules.notifications import outbox
 from app.modules.notifications.models import Notification
+from app.modules.resources import usage
 from app.web.forms import show_error
 from app.web.loading import get_or_404
 from app.web.rendering import render, render_blocks_response, see_other, sent_by_htmx
@@ -46,6 +47,8 @@ def _appointment_page(item: Appointment, *, form=None, move_form=None, status: i
         actions=lifecycle.allowed_actions(item) if item.is_active else [],
         move_form=move_form or (_move_form(item) if item.is_active else None),  # a refused move shows why
         notifications=outbox.history(db.session, item.id),
+        # Only a service that needs a resource asks which one: the others cost nothing more.
+        room=usage.resource_of(db.session, item.id) if item.service.resource_kind else None,
     )
 
 

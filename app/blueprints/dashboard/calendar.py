@@ -1,5 +1,6 @@
-"""The front desk's calendar: day (providers as columns), week (one provider's days), month (counts per
-day) and agenda (the list, the accessible view). Every view is one URL holding all its state."""
+"""The front desk's calendar: day (providers as columns), rooms (the location's resources as columns),
+week (one provider's days), month (counts per day) and agenda (the list, the accessible view). Every view
+is one URL holding all its state."""
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -15,8 +16,8 @@ from app.modules.appointments import calendars
 from app.modules.availability import week_of
 from app.web.rendering import render
 
-PATHS = {"day": "/dashboard/calendar", "week": "/dashboard/calendar/week", "month": "/dashboard/calendar/month",
-         "agenda": "/dashboard/calendar/agenda"}
+PATHS = {"day": "/dashboard/calendar", "rooms": "/dashboard/calendar/rooms", "week": "/dashboard/calendar/week",
+         "month": "/dashboard/calendar/month", "agenda": "/dashboard/calendar/agenda"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,17 @@ def _week(state: State, place) -> dict:
             "last": monday + timedelta(days=6)}
 
 
+def _rooms(state: State, place) -> dict:
+    grid = resources = None
+    if place.location is not None:
+        # A provider sees only their own appointments in the rooms (own_calendar_only keeps one member).
+        own = None
+        if own_calendar_only() is not None:
+            own = place.members[0].id if place.members else 0  # a provider without a calendar sees nobody's
+        grid, resources = calendars.rooms_grid(db.session, place, state.day, provider_id=own, now=clock.now())
+    return {"state": replace(state, provider_id=None), "grid": grid, "resources": resources}
+
+
 GRIDS = {"day": ("dashboard/calendar/day.html", _day), "week": ("dashboard/calendar/week.html", _week)}
 
 
@@ -114,6 +126,12 @@ GRIDS = {"day": ("dashboard/calendar/day.html", _day), "week": ("dashboard/calen
 def calendar():
     state, place, today = _setting("day")
     return render("dashboard/calendar/day.html", "calendar", place=place, today=today, **_day(state, place))
+
+
+@bp.get("/calendar/rooms")
+def calendar_rooms():
+    state, place, today = _setting("rooms")
+    return render("dashboard/calendar/rooms.html", "calendar", place=place, today=today, **_rooms(state, place))
 
 
 @bp.get("/calendar/week")

@@ -13,6 +13,7 @@ from app.core.errors import DomainError
 from app.modules.catalogue import services as catalogue
 from app.modules.catalogue.models import Service, ServiceCategory
 from app.modules.catalogue.money import amount_text
+from app.modules.resources import setup as resource_setup
 from app.web.forms import show_error
 from app.web.loading import get_or_404
 from app.web.rendering import render, see_other
@@ -39,13 +40,15 @@ class ServiceForm(FlaskForm):
     capacity = IntegerField("Places", default=1, validators=[Optional()],
                             description="More than 1 makes it a group session with that many seats.")
     requires_approval = BooleanField("Bookings wait for the practice's approval")
+    resource_kind = SelectField("Needs a resource", validate_choice=False,
+                                description="Each appointment then uses one free resource of this kind at its location.")
 
     def fields(self) -> catalogue.ServiceFields:
         return catalogue.ServiceFields(
             name=self.name.data, description=self.description.data, category_id=self.category_id.data or None,
             duration_minutes=self.duration_minutes.data, buffer_before_minutes=self.buffer_before_minutes.data,
             buffer_after_minutes=self.buffer_after_minutes.data, price=self.price.data, capacity=self.capacity.data,
-            requires_approval=self.requires_approval.data,
+            requires_approval=self.requires_approval.data, resource_kind=self.resource_kind.data or "",
         )
 
 
@@ -100,11 +103,16 @@ def service_form(service: Service | None, *, posted: bool) -> ServiceForm:
             "duration_minutes": service.duration_minutes, "buffer_before_minutes": service.buffer_before_minutes,
             "buffer_after_minutes": service.buffer_after_minutes, "price": catalogue.price_text(service, current_tenant),
             "capacity": service.capacity, "requires_approval": service.requires_approval,
+            "resource_kind": service.resource_kind or "",
         })
     else:
         form = ServiceForm(formdata=None)
     choices = catalogue.category_choices(db.session, service.category_id if service else None)
     form.category_id.choices = [(0, "No category")] + [(c.id, c.name) for c in choices]
+    kinds = resource_setup.kinds(db.session)
+    if service is not None and service.resource_kind and service.resource_kind not in kinds:
+        kinds.append(service.resource_kind)
+    form.resource_kind.choices = [("", "No resource")] + [(kind, kind.capitalize()) for kind in kinds]
     form.price.label.text = f"Price ({current_tenant.currency})"
     form.price.description = f"e.g. {amount_text(4550, current_tenant.currency)}; 0 is free."
     return form

@@ -26,6 +26,7 @@ from app.modules.catalogue.models import Provider, ProviderLocation, ProviderSer
 from app.modules.customers.directory import Contact, find_or_create_customer
 from app.modules.intake.models import AppointmentParameter, CustomerParameter
 from app.modules.intake.rules import Intake
+from app.modules.resources import usage
 
 
 class BookingError(DomainError):
@@ -99,7 +100,7 @@ def book(
             session.flush()
             _store_answers(session, booking, customer, intake, answers, remember=owns_profile, new_customer=created)
             session.flush()
-    except IntegrityError:
+    except (IntegrityError, usage.NoResourceFree):
         earlier = by_idempotency_key(session, idempotency_key)
         if earlier is not None:
             return earlier
@@ -121,6 +122,9 @@ def reschedule(session: Session, booking: AppointmentParticipant, starts_at: dat
         with session.begin_nested():
             if alone:
                 _move(appointment, starts_at, calendar, appointment.provider_id)
+                if service.resource_kind is not None:
+                    session.flush()
+                    usage.claim(session, appointment, kind=service.resource_kind)
             else:
                 target = _session_to_join(session, choice, appointment.provider_id) or _new_appointment(
                     session, choice, calendar, appointment.provider_id, None, appointment.source, status=appointment.status
@@ -135,7 +139,7 @@ def reschedule(session: Session, booking: AppointmentParticipant, starts_at: dat
                 session.flush()
                 _cancel_if_empty(session, appointment, now, "Everyone moved to another time.")
             session.flush()
-    except IntegrityError:
+    except (IntegrityError, usage.NoResourceFree):
         raise SlotTaken("That time has just been taken.") from None
     booking.sequence += 1
     notifications.cancel_reminders(session, booking, now=now)
@@ -203,6 +207,8 @@ def _locked_slot(
     final word). Returns the calendar and the slot at ``choice.starts_at``, narrowed to the providers
     with room for every seat asked. ``as_shown``: refuse a choice that differs from what was offered."""
     _lock_providers(session, choice)
+    # Then the resources the service needs, always after the providers: one order, no deadlock.
+    usage.lock(session, location_id=choice.location.id, kind=choice.service.resource_kind)
     calendar = _calendar_for(session, choice, ignore_appointment_id)
     slot = _slot_at(calendar, choice.starts_at, now)
     candidates = check_as_shown(choice, slot) if as_shown else slot.provider_ids
@@ -273,6 +279,8 @@ def _new_appointment(session, choice: Choice, calendar, provider_id, idempotency
     _move(appointment, choice.starts_at, calendar, provider_id)
     session.add(appointment)
     session.flush()
+    if service.resource_kind is not None:
+        usage.claim(session, appointment, kind=service.resource_kind)
     return appointment
 
 
@@ -332,6 +340,7 @@ def _cancel_if_empty(session, appointment: Appointment, now: datetime, reason: s
         appointment.status = "cancelled"
         appointment.cancelled_at = now
         appointment.cancellation_reason = reason
+        usage.follow_status(session, appointment)
 
 
 def by_idempotency_key(session: Session, key: str) -> AppointmentParticipant | None:

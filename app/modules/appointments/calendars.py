@@ -14,9 +14,11 @@ from app.modules.appointments.models import Appointment, AppointmentParticipant
 from app.modules.availability.engine import ProviderCalendar, local_day_bounds, resolve
 from app.modules.catalogue.models import Location, LocationClosure, Provider, ProviderLocation, Service
 from app.modules.customers.models import Customer
+from app.modules.resources.models import AppointmentResource, Resource
 from app.modules.schedules.models import ScheduleOverride, TimeOff, WorkingHours
 
-# The calendar grid: day (providers as columns), week (days as columns), month (counts per day).
+# The calendar grid: day (providers as columns), rooms (the location's resources as columns, each
+# appointment in the one it uses), week (days as columns), month (counts per day).
 #
 # Rows are 15-minute steps of real UTC instants, labelled in the location's wall-clock time: on the
 # day clocks go forward the skipped quarter hours never appear; on the day they go back the repeated
@@ -149,9 +151,10 @@ class Booked:
     attendees: list[tuple[str, int]] = field(default_factory=list)  # (customer's name, seats), booked ones only
 
 
-def grid_appointments(session: Session, provider_ids: list[int], starts: datetime, ends: datetime) -> list[Booked]:
+def grid_appointments(session: Session, provider_ids: list[int], starts: datetime, ends: datetime, *,
+                      appointment_ids: list[int] | None = None) -> list[Booked]:
     """The providers' appointments overlapping [starts, ends) that hold time, with their service, location
-    and attendees, in one statement."""
+    and attendees, in one statement; or those of ``appointment_ids``, whoever their provider."""
     query = (
         select(Appointment.id, Appointment.provider_id, Appointment.location_id, Appointment.starts_at,
                Appointment.ends_at, Appointment.blocked_from, Appointment.blocked_until, Appointment.status,
@@ -162,7 +165,9 @@ def grid_appointments(session: Session, provider_ids: list[int], starts: datetim
         .outerjoin(AppointmentParticipant, sa.and_(AppointmentParticipant.appointment_id == Appointment.id,
                                                    AppointmentParticipant.cancelled_at.is_(None)))
         .outerjoin(Customer, Customer.id == AppointmentParticipant.customer_id)
-        .where(Appointment.provider_id.in_(provider_ids or [0]), Appointment.status.not_in(HIDDEN_STATUSES),
+        .where(Appointment.provider_id.in_(provider_ids or [0]) if appointment_ids is None
+               else Appointment.id.in_(appointment_ids or [0]),
+               Appointment.status.not_in(HIDDEN_STATUSES),
                Appointment.starts_at < ends, Appointment.ends_at > starts,
                # Bounded below too, so the index on (provider, start) serves it: nothing lasts a day.
                Appointment.starts_at >= starts - timedelta(days=1))
@@ -266,16 +271,23 @@ class Cell:
 class Column:
     index: int  # its grid column (the times are column 1)
     title: str
-    provider_id: int
+    provider_id: int | None
     day: date
     note: str = ""  # closed, time off…
     cells: list = field(default_factory=list)  # its cells and blocks, drawn inside its own element
     blocks: list = field(default_factory=list)
+    resource_id: int | None = None  # a room's column (the rooms view), not a provider's
+
+    @property
+    def lane(self) -> int:
+        return self.provider_id if self.resource_id is None else self.resource_id
 
     @property
     def key(self) -> str:
         """The column's element id: the same provider and day keep it across renders, so a move can
         swap just the columns it changed."""
+        if self.resource_id is not None:
+            return f"col-room-{self.resource_id}-{self.day.isoformat()}"
         return f"col-{self.provider_id}-{self.day.isoformat()}"
 
 
@@ -292,11 +304,16 @@ class Grid:
 
 
 def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tuple[time, time]]],
-               appointments: list[Booked], exceptions: Exceptions, *, location_id: int, now: datetime) -> Grid:
+               appointments: list[Booked], exceptions: Exceptions, *, location_id: int, now: datetime,
+               rooms: dict[int, int] | None = None) -> Grid:
     """Lay the columns out on 15-minute rows: each column's day and provider, the hours each worked
-    (by column index), the appointments to place and the exceptions to shade."""
+    (by column index), the appointments to place and the exceptions to shade. ``rooms`` (appointment id →
+    resource id) places appointments in their room's column instead of their provider's."""
     spans = [span for column in columns for span in hours_minutes(hours[column.index])]
-    mine = {(c.provider_id, c.day): c for c in columns}
+    mine = {(c.lane, c.day): c for c in columns}
+
+    def lane(appointment: Booked) -> int | None:
+        return appointment.provider_id if rooms is None else rooms.get(appointment.id)
 
     def drawn_in(appointment: Booked):
         """The columns an appointment is drawn in, with its first and last wall minute in each: its start's
@@ -305,7 +322,7 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
         last_day = (appointment.ends_at - timedelta(microseconds=1)).astimezone(zone).date()
         day = first_day
         while day <= last_day:
-            column = mine.get((appointment.provider_id, day))
+            column = mine.get((lane(appointment), day))
             if column is not None:
                 start = wall_minutes(appointment.starts_at, zone) if day == first_day else 0
                 ends_later = appointment.ends_at.astimezone(zone).date() > day  # past midnight, or at it
@@ -358,12 +375,12 @@ def build_grid(zone: ZoneInfo, columns: list[Column], hours: dict[int, list[tupl
         working = [(resolve(column.day, o, zone, earliest=True), resolve(column.day, c, zone, earliest=False))
                    for o, c in hours[column.index]]
         off = here([(s, e) for s, e, _ in exceptions.time_off.get(column.provider_id, [])])
-        mine_booked = [a for a in appointments if a.provider_id == column.provider_id]
+        mine_booked = [a for a in appointments if lane(a) == column.lane]
         buffers = here([(a.blocked_from, a.starts_at) for a in mine_booked] + [(a.ends_at, a.blocked_until)
                                                                               for a in mine_booked])
         closed = column.day in exceptions.closures
         when = f"{column.day:%a %-d %b}"
-        book = f"Book {column.title}, {when} "
+        book = f"Book {column.title}, {when} " if column.resource_id is None else f"{column.title}, {when} "
         suffix = {name: f" ({label})" for name, label in STATE_NAMES.items()}
         for row in rows:
             if (column.index, row.index) in covered:
@@ -426,6 +443,41 @@ def day_grid(session: Session, place: Setting, day: date, *, show_all: bool, pro
             column.note = "not working"
     appointments = grid_appointments(session, [m.id for m in shown], starts, ends)
     return build_grid(zone, columns, hours, appointments, exceptions, location_id=place.location.id, now=now), shown, exceptions
+
+
+def rooms_grid(session: Session, place: Setting, day: date, *, provider_id: int | None,
+               now: datetime) -> tuple[Grid, list[Resource]]:
+    """The rooms view: the location's active resources as columns, each appointment of the day in the one it
+    uses (``provider_id``: only that provider's), the rows covering everyone's hours there, in four more
+    statements: exceptions, resources, their uses, the appointments."""
+    zone = place.zone
+    starts, ends = local_day_bounds(day, day, zone)
+    members = [m for m in place.members if m.works_here]
+    exceptions = load_exceptions(session, place, members, day, day, starts, ends)
+    resources = list(session.scalars(
+        select(Resource).where(Resource.location_id == place.location.id, Resource.active)
+        .order_by(Resource.kind, Resource.name, Resource.id)))
+    uses = session.execute(
+        select(AppointmentResource.appointment_id, AppointmentResource.resource_id)
+        .join(Appointment, Appointment.id == AppointmentResource.appointment_id)
+        .where(AppointmentResource.resource_id.in_([r.id for r in resources] or [0]),
+               Appointment.status.not_in(HIDDEN_STATUSES), Appointment.starts_at < ends, Appointment.ends_at > starts,
+               Appointment.starts_at >= starts - timedelta(days=1),
+               *([Appointment.provider_id == provider_id] if provider_id is not None else []))
+    ).all()
+    rooms = dict(uses)
+    columns = [Column(n, r.name, None, day, note=r.kind, resource_id=r.id) for n, r in enumerate(resources, start=2)]
+    # A room keeps no hours of its own: its rows and shading are the hours of everyone working here that day.
+    everyone = [hours for m in members for hours in m.hours.hours_on(day)]
+    hours = {c.index: everyone for c in columns}
+    if day in exceptions.closures:
+        for column in columns:
+            column.note = "closed"
+    exceptions.time_off.clear()  # a provider's time off is not a room's
+    appointments = grid_appointments(session, [], starts, ends, appointment_ids=list(rooms))
+    grid = build_grid(zone, columns, hours, appointments, exceptions, location_id=place.location.id, now=now,
+                      rooms=rooms)
+    return grid, resources
 
 
 def week_grid(session: Session, place: Setting, member: Member, first_day: date, *, now: datetime) -> tuple[Grid, Exceptions]:

@@ -21,6 +21,7 @@ from app.core.zones import wall_time
 from app.modules import audit, availability, notifications
 from app.modules.appointments.models import ACTIVE_STATUSES, Appointment, AppointmentParticipant
 from app.modules.catalogue.models import Provider, ProviderLocation, ProviderService
+from app.modules.resources import usage
 
 MIN_DURATION, MAX_DURATION = 5, 12 * 60
 
@@ -109,6 +110,8 @@ def transition(
             appointment.cancelled_late = now > appointment.starts_at - cutoff
             details["late"] = appointment.cancelled_late
         details["reason"] = reason
+    if step.target not in ACTIVE_STATUSES:
+        usage.follow_status(session, appointment)
     bookings = _active_bookings(appointment)
     for booking in bookings:
         if action == "check_in":
@@ -173,12 +176,17 @@ def move(
     if in_the_way is not None:
         raise TimeTaken(_describe_conflict(in_the_way, appointment.location.timezone))
     before = _when(appointment)
+    usage.lock(session, location_id=appointment.location_id, kind=service.resource_kind)
     try:
         with session.begin_nested():
             appointment.starts_at, appointment.ends_at = starts_at, ends_at
             appointment.blocked_from, appointment.blocked_until = blocked_from, blocked_until
             appointment.provider_id = provider.id
             session.flush()
+            if service.resource_kind is not None:
+                usage.claim(session, appointment, kind=service.resource_kind)
+    except usage.NoResourceFree as error:
+        raise TimeTaken(str(error)) from None
     except IntegrityError:
         raise TimeTaken("That time has just been taken by another appointment.") from None
     session.expire(appointment, ["provider"])

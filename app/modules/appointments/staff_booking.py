@@ -24,6 +24,7 @@ from app.modules.availability.engine import resolve
 from app.modules.catalogue.models import Provider, ProviderLocation, ProviderService, Service
 from app.modules.customers.directory import Contact, find_or_create_customer
 from app.modules.customers.models import Customer
+from app.modules.resources import usage
 
 
 class StaffBookingError(DomainError):
@@ -43,6 +44,14 @@ class Overlap(StaffBookingError):
     def __init__(self, appointment: Appointment | None):
         self.appointment = appointment
         super().__init__(describe_conflict(appointment))
+
+
+class NoRoom(Overlap):
+    """Every resource of the kind the service needs is in use then (409, as an overlap is)."""
+
+    def __init__(self, message: str):
+        self.appointment = None
+        StaffBookingError.__init__(self, message)
 
 
 class NoFreeTime(StaffBookingError):
@@ -185,6 +194,7 @@ def book_by_staff(
         )
     # Serialise bookings of this provider, then check inside the lock.
     session.execute(sa.select(Provider.id).where(Provider.id == provider.id).with_for_update()).all()
+    usage.lock(session, location_id=location.id, kind=service.resource_kind)  # after the provider, as online
     place = _place(session, service, provider, location, starts_at)
     if not override_rules and (broken := broken_rules(place, provider, location, starts_at, now=now)):
         raise OutsideRules(" ".join(broken) + " Tick “Book outside the online rules” to book it anyway.")
@@ -217,6 +227,10 @@ def book_by_staff(
             )
             session.add(participant)
             session.flush()
+            if joining is None and service.resource_kind is not None:
+                usage.claim(session, appointment, kind=service.resource_kind)
+    except usage.NoResourceFree as error:
+        raise NoRoom(str(error)) from None
     except IntegrityError:
         if idempotency_key and (earlier := by_idempotency_key(session, idempotency_key)) is not None:
             return earlier

@@ -113,6 +113,63 @@ class Slot(NamedTuple):
         return self.starts_at.strftime("%Y-%m-%dT%H:%MZ")
 
 
+class ResourceUse(NamedTuple):
+    """One appointment's use of a resource over its blocked time."""
+
+    appointment_id: int
+    blocked_from: datetime
+    blocked_until: datetime
+
+
+@dataclass
+class PooledResource:
+    resource_id: int
+    capacity: int
+    uses: list[ResourceUse] = field(default_factory=list)
+
+    def room(self, start: datetime, end: datetime, ignoring: int | None = None) -> int:
+        """How many more appointments could use it all through [start, end): capacity less the most
+        uses overlapping at any one moment of it."""
+        overlapping = [u for u in self.uses if u.blocked_from < end and start < u.blocked_until
+                       and u.appointment_id != ignoring]
+        if not overlapping:
+            return self.capacity
+        if self.capacity == 1:
+            return 0
+        # The most at once: a sweep over where uses begin (+1) and end (-1), ends first at a tie ([) ranges).
+        events = sorted([(max(u.blocked_from, start), 1) for u in overlapping]
+                        + [(min(u.blocked_until, end), -1) for u in overlapping])
+        most = current = 0
+        for _, step in events:
+            current += step
+            most = max(most, current)
+        return self.capacity - most
+
+
+@dataclass
+class ResourcePool:
+    """The active resources of the kind a service needs at its location, with their uses: a start is
+    offered only if one of them has room over the whole block, buffers included."""
+
+    resources: list[PooledResource] = field(default_factory=list)
+
+    def free_resource(self, start: datetime, end: datetime, ignoring: int | None = None,
+                      preferring: int | None = None) -> int | None:
+        """The resource to use over [start, end): ``preferring`` if it has room, else the one with the most
+        room (lowest id on ties); None when none has."""
+        rooms = {r.resource_id: r.room(start, end, ignoring) for r in self.resources}
+        if rooms.get(preferring, 0) > 0:
+            return preferring
+        best = max(rooms.items(), key=lambda item: (item[1], -item[0]), default=None)
+        return best[0] if best and best[1] > 0 else None
+
+    def with_room(self, starts: list[datetime], before: timedelta, after: timedelta) -> list[datetime]:
+        return [s for s in starts if self.free_resource(s - before, s + after) is not None]
+
+    def unused(self) -> "ResourcePool":
+        return ResourcePool([PooledResource(r.resource_id, r.capacity) for r in self.resources])
+
+
 @dataclass
 class Calendar:
     """Everything needed to compute one service's slots at one location over a date range."""
@@ -128,6 +185,7 @@ class Calendar:
     last_day: date
     closures: set[date] = field(default_factory=set)
     providers: list[ProviderCalendar] = field(default_factory=list)
+    resources: ResourcePool | None = None  # None: the service needs no resource
 
     def days(self):
         day = self.first_day
@@ -169,7 +227,8 @@ class Calendar:
 
     def offered_when_free(self, starts_at: datetime, now: datetime) -> bool:
         """Would ``starts_at`` be offered if nobody had booked anything? Tells "taken" from "never offered"."""
-        free = replace(self, providers=[replace(p, booked=[]) for p in self.providers])
+        free = replace(self, providers=[replace(p, booked=[]) for p in self.providers],
+                       resources=self.resources and self.resources.unused())
         return free.slot_at(starts_at, now) is not None
 
     def least_busy(self, slot: Slot) -> int:
@@ -200,6 +259,7 @@ class Calendar:
         before, after = self.buffer_before, self.buffer_after
         blockers, sessions = self._blockers(provider)
         capacity = None if self.capacity == 1 else self.capacity
+        pool = self.resources
         for day in self.days():
             if day in self.closures:
                 continue
@@ -209,7 +269,8 @@ class Calendar:
                 # Starts step from the start of the hours, skipping in whole steps those too soon.
                 first = step_from(start, earliest, interval)
                 if not sessions:
-                    yield blockers.free_starts(start, first, last, interval, before, duration + after), capacity
+                    starts = blockers.free_starts(start, first, last, interval, before, duration + after)
+                    yield (starts if pool is None else pool.with_room(starts, before, duration + after)), capacity
                     continue
                 cursor = first
                 while cursor <= last:
@@ -218,7 +279,10 @@ class Calendar:
                         # Every later start overlaps that busy time too until it clears: skip them at once.
                         cursor = step_from(start, busy_until + before, interval)
                         continue
-                    if (seats_left := self._seats_in_session(cursor, duration, sessions)) > 0:
+                    if (seats_left := self._seats_in_session(cursor, duration, sessions)) > 0 and (
+                        # Joining a session uses its resource; a new one needs a resource with room.
+                        pool is None or cursor in sessions or pool.with_room([cursor], before, duration + after)
+                    ):
                         yield (cursor,), seats_left
                     cursor += interval
 

@@ -18,8 +18,18 @@ from sqlalchemy.orm import Session
 from app.core.records import UTCDateTime
 from app.core.tenancy import reused
 from app.modules.appointments.models import ACTIVE_STATUSES, Appointment, AppointmentParticipant
-from app.modules.availability.engine import Booked, Calendar, Policy, ProviderCalendar, local_day_bounds
+from app.modules.availability.engine import (
+    Booked,
+    Calendar,
+    Policy,
+    PooledResource,
+    ProviderCalendar,
+    ResourcePool,
+    ResourceUse,
+    local_day_bounds,
+)
 from app.modules.catalogue.models import LocationClosure, Provider, ProviderLocation, ProviderService
+from app.modules.resources.models import AppointmentResource, Resource
 from app.modules.schedules.models import BookingPolicy, ScheduleOverride, TimeOff, WorkingHours
 
 # Buffers never exceed a day, so a day's margin catches every appointment whose block reaches a range.
@@ -62,7 +72,8 @@ def load(
     provider_id: int | None = None, ignore_appointment_id: int | None = None,
 ) -> Calendar:
     """Load what ``Calendar.slots`` needs, in three statements: providers with their hours and the
-    policy; overrides, time off and closures; active appointments. ``ignore_appointment_id``
+    policy; overrides, time off and closures; active appointments. A service that needs a resource
+    costs a fourth: the resources of its kind here and their uses. ``ignore_appointment_id``
     leaves one appointment out, as when it is being moved."""
     zone = ZoneInfo(location.timezone)
     calendar = Calendar(
@@ -77,8 +88,40 @@ def load(
     range_start, range_end = local_day_bounds(first_day, last_day, zone)
     _load_exceptions(session, service.tenant_id, calendar, location, providers, range_start, range_end)
     _load_booked(session, service.tenant_id, providers, range_start, range_end, ignore_appointment_id)
+    if service.resource_kind is not None:
+        calendar.resources = _load_resources(session, service, location, range_start, range_end, ignore_appointment_id)
     calendar.providers = sorted(providers.values(), key=lambda p: p.provider_id)
     return calendar
+
+
+def _load_resources(session, service, location, range_start, range_end, ignore_appointment_id) -> ResourcePool:
+    params = {"tenant_id": service.tenant_id, "location_id": location.id, "kind": service.resource_kind,
+              "from": range_start - BLOCK_MARGIN, "until": range_end + BLOCK_MARGIN,
+              "ignore_id": ignore_appointment_id or 0}
+    pool: dict[int, PooledResource] = {}
+    for resource_id, capacity, appointment_id, blocked_from, blocked_until in session.execute(_resources_query(), params):
+        resource = pool.get(resource_id) or pool.setdefault(resource_id, PooledResource(resource_id, capacity))
+        if appointment_id is not None:
+            resource.uses.append(ResourceUse(appointment_id, blocked_from, blocked_until))
+    return ResourcePool(list(pool.values()))
+
+
+@cache
+def _resources_query() -> sa.Select:
+    """The active resources of a kind at a location, each with its active uses around a range (one row per use)."""
+    resources, uses = Resource.__table__.c, AppointmentResource.__table__.c
+    return reused(
+        sa.select(resources.id, resources.capacity, uses.appointment_id, uses.blocked_from, uses.blocked_until)
+        .select_from(Resource.__table__.outerjoin(AppointmentResource.__table__, sa.and_(
+            uses.resource_id == resources.id, uses.active, *_of_tenant(uses),
+            uses.appointment_id != sa.bindparam("ignore_id"),
+            uses.blocked_until > sa.bindparam("from", type_=UTCDateTime),
+            uses.blocked_from < sa.bindparam("until", type_=UTCDateTime),
+        )))
+        .where(resources.location_id == sa.bindparam("location_id"), resources.kind == sa.bindparam("kind"),
+               resources.active, *_of_tenant(resources))
+        .order_by(resources.id)
+    )
 
 
 def _load_providers(session, calendar, service, location, provider_id) -> dict[int, ProviderCalendar]:

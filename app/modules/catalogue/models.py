@@ -81,6 +81,8 @@ class Service(TenantOwned, db.Model):
     capacity: Mapped[int] = mapped_column(default=1)
     requires_approval: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # The kind of resource (a room, a chair…) each appointment needs one of at its location; None: none.
+    resource_kind: Mapped[str | None] = mapped_column(sa.String(60), default=None)
 
     category = relationship(ServiceCategory, primaryjoin="ServiceCategory.id == foreign(Service.category_id)")
     providers = relationship(

@@ -9,6 +9,7 @@ from app.core.errors import DomainError
 from app.modules import audit
 from app.modules.catalogue.models import Provider, ProviderService, Service, ServiceCategory
 from app.modules.catalogue.money import amount_text, parse_amount
+from app.modules.resources import setup as resource_setup
 from app.modules.schedules.models import BookingPolicy
 
 DAY_MINUTES = 24 * 60  # the availability engine assumes buffers (and so lengths) within a day
@@ -118,6 +119,7 @@ class ServiceFields:
     price: str
     capacity: int | None
     requires_approval: bool
+    resource_kind: str = ""  # "": needs no resource
 
 
 def _checked(session: Session, tenant, fields: ServiceFields, current_category_id: int | None) -> dict:
@@ -137,7 +139,17 @@ def _checked(session: Session, tenant, fields: ServiceFields, current_category_i
         "price": parse_amount(fields.price, tenant.currency, field="price"),
         "capacity": capacity,
         "requires_approval": bool(fields.requires_approval),
+        "resource_kind": _resource_kind(session, fields.resource_kind),
     }
+
+
+def _resource_kind(session: Session, kind: str) -> str | None:
+    kind = (kind or "").strip().lower()
+    if not kind:
+        return None
+    if kind not in resource_setup.kinds(session):
+        raise DomainError("Choose one of the kinds of the practice's resources.", field="resource_kind")
+    return kind
 
 
 def save_service(session: Session, tenant, service: Service | None, fields: ServiceFields, *, actor) -> Service:

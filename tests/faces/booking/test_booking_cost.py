@@ -77,3 +77,29 @@ def test_the_slots_fragment_costs_at_most_six_round_trips(app, clinic, visitor):
         response = guest.get(path, htmx=True)
     assert response.status_code == 200 and 'class="slot"' in response.get_data(as_text=True)
     assert trips.count <= FRAGMENT_ROUND_TRIPS, str(trips)
+
+
+def test_a_service_needing_a_room_costs_the_slots_fragment_one_statement_more(app, clinic, visitor):
+    from sqlalchemy import update
+
+    from app.core.tenancy import tenant_context
+    from app.modules.catalogue.models import Service
+    from app.modules.resources.models import Resource
+
+    guest = visitor(clinic.host)
+    path = service_url(clinic, day=clinic.day(3).isoformat())
+    guest.get(path)
+    db.session.commit()
+    with counting_round_trips() as plain:
+        guest.get(path, htmx=True)
+    with tenant_context(clinic.tenant):
+        db.session.add(Resource(tenant_id=clinic.tenant.id, location_id=clinic.london.id, name="Surgery 1",
+                                kind="surgery"))
+        db.session.execute(update(Service).where(Service.id == clinic.dental.id).values(resource_kind="surgery"))
+        db.session.commit()
+    with counting_round_trips() as roomed:
+        response = guest.get(path, htmx=True)
+    assert 'class="slot"' in response.get_data(as_text=True)
+    assert len(roomed.statements) == len(plain.statements) + 1, str(roomed)
+    assert sum("FROM resources" in s for s in roomed.statements) == 1, str(roomed)
+    assert not any("resources" in s for s in plain.statements), str(plain)

@@ -27,6 +27,7 @@ from app.modules import intake
 from app.modules.appointments.models import Appointment, AppointmentParticipant
 from app.modules.catalogue.models import ProviderLocation, ProviderService, Service
 from app.modules.customers.models import Customer
+from app.modules.resources.models import Resource
 from app.modules.schedules.models import WorkingHours
 from tests.conftest import running_app
 from tests.support import factories, services
@@ -499,3 +500,75 @@ def test_a_resubmit_arriving_while_the_first_submit_commits_gets_the_confirmatio
     assert first.status == 303
     assert [(answer.status, answer.location) for answer in resubmit] == [(303, first.location)]
     assert sql("SELECT count(*) FROM appointment_participants") == [(1,)]
+
+
+# Rooms: services of different providers that need the same resource
+
+
+def a_room(clinic: Clinic, *, capacity: int = 1) -> int:
+    room = Resource(tenant_id=clinic.tenant.id, location_id=clinic.location_id, name=f"Room for {capacity}",
+                    kind="treatment room", capacity=capacity)
+    save(clinic.tenant, room)
+    return room.id
+
+
+def room_uses() -> list:
+    return sql("SELECT appointment_id, resource_id, blocked_from, blocked_until FROM appointment_resources "
+               "WHERE active ORDER BY appointment_id")
+
+
+def test_two_services_of_two_providers_storming_the_only_room_book_once(clinic):
+    services.require("postgres")
+    room_id = a_room(clinic)
+    other = colleague(clinic)
+    massage = offered(clinic, duration_minutes=45, buffer_after_minutes=15, resource_kind="treatment room")
+    facial = offered(clinic, by=(other,), duration_minutes=30, resource_kind="treatment room")
+    starts_at = at(days_ahead(3), 10)
+    wants = [(massage, clinic.provider_id) if i % 2 else (facial, other) for i in range(CLIENTS)]
+    browsers = [Browser(clinic) for _ in range(CLIENTS)]
+
+    def prepare(i):
+        service_id, provider_id = wants[i]
+        return open_details(browsers[i], clinic, service_id, starts_at, provider_id)
+
+    outcomes = storm(CLIENTS, prepare, lambda i, fields: book(browsers[i], wants[i][0], filled_in(fields, i)))
+
+    assert histogram(outcomes) == {"303": 1, "409": CLIENTS - 1}, histogram(outcomes)
+    for answer in answers_with(outcomes, 409):
+        assert_taken_page(answer)
+    [(appointment_id, service_id)] = sql("SELECT id, service_id FROM appointments")
+    [winner] = [i for i, o in enumerate(outcomes) if o.status == 303]
+    assert service_id == wants[winner][0]
+    [(used_by, used, blocked_from, _)] = room_uses()
+    assert (used_by, used, blocked_from) == (appointment_id, room_id, starts_at)
+    # The database's final word: another appointment's use of the room at that time, written directly, is refused.
+    loser = facial if wants[winner][0] == massage else massage
+    booked(clinic, loser, starts_at + timedelta(hours=3), provider_id=other if loser == facial else None)
+    [(late_id,)] = sql("SELECT id FROM appointments WHERE id <> :won", won=appointment_id)
+    with pytest.raises(sa.exc.IntegrityError, match="ex_appointment_resources_no_overlap"):
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO appointment_resources (tenant_id, appointment_id, resource_id, blocked_from, "
+                "blocked_until, active, exclusive) VALUES (:tenant, :late, :room, :start, :until, true, true)"),
+                {"tenant": clinic.tenant.id, "late": late_id, "room": room_id, "start": starts_at,
+                 "until": starts_at + timedelta(minutes=30)})
+    assert len(room_uses()) == 1
+
+
+def test_a_room_for_two_stormed_by_three_providers_takes_two(clinic):
+    services.require("postgres")
+    a_room(clinic, capacity=2)
+    providers = (clinic.provider_id, colleague(clinic), colleague(clinic))
+    service_id = offered(clinic, by=providers, duration_minutes=30, resource_kind="treatment room")
+    starts_at = at(days_ahead(3), 15)
+    browsers = [Browser(clinic) for _ in range(CLIENTS)]
+
+    def prepare(i):
+        return open_details(browsers[i], clinic, service_id, starts_at, providers[i % 3])
+
+    outcomes = storm(CLIENTS, prepare, lambda i, fields: book(browsers[i], service_id, filled_in(fields, i)))
+
+    assert histogram(outcomes) == {"303": 2, "409": CLIENTS - 2}, histogram(outcomes)
+    assert len(room_uses()) == 2
+    assert len({row.provider_id for row in sql("SELECT provider_id FROM appointments")}) == 2
+    assert overlapping_pairs() == []

@@ -1,0 +1,1 @@
+"""Rooms, chairs and equipment: their set-up (``setup``) and which appointment uses which (``usage``)."""
