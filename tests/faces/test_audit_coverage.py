@@ -19,6 +19,7 @@ from app.modules.appointments.models import Appointment
 from app.modules.audit.models import AuditEvent
 from app.modules.catalogue.models import Location, Provider, Service, ServiceCategory
 from app.modules.intake.models import ParameterDefinition, ParameterOption, ServiceParameter
+from app.modules.resources.models import Resource
 from tests.support import factories, services
 from tests.support.pages import text
 from tests.support.routes import blueprint_of, confirm_token, feed_token, invitation_token, path_of, rules_of
@@ -276,6 +277,12 @@ POSTS: dict[str, Post] = {
                                               form=lambda p: {"q_insurer": "bupa"}, changes=False),
     "dashboard.add_blocked_time": Post(page="dashboard.new_blocked_time", changes=False),
     "dashboard.new_appointment": Post(form=lambda p: {"customer_id": p["customer"].id}, changes=False),
+    "dashboard.new_resource": Post(form=lambda p: {"name": "Room 2", "kind": "surgery", "capacity": "1"}, changes=False),
+    "dashboard.edit_resource": Post(form=lambda p: {"name": "Renamed Room"}),
+    "dashboard.deactivate_resource": Post(page="dashboard.edit_resource"),
+    "dashboard.reactivate_resource": Post(setup=_inactive(Resource, "resource"), page="dashboard.edit_resource"),
+    "dashboard.subscribe": Post(page="dashboard.billing", changes=False),
+    "dashboard.manage_billing": Post(page="dashboard.billing", changes=False),
     "dashboard.walk_in": Post(page="dashboard.new_appointment", form_of="/dashboard/appointments/new",
                               form=lambda p: {"customer_id": p["customer"].id}, changes=False),
     "dashboard.move_appointment": Post(page="dashboard.appointment"),
