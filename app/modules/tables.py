@@ -10,3 +10,4 @@ from app.modules.notifications import models as notifications  # noqa: F401
 from app.modules.platform import models as platform  # noqa: F401
 from app.modules.schedules import models as schedules  # noqa: F401
 from app.modules.tenants import models as tenants  # noqa: F401
+from app.modules.waitlist import models as waitlist  # noqa: F401
