@@ -43,6 +43,7 @@ def upgrade():
     sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('left_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('leave_token_hash', sa.String(length=64), nullable=False),
+    sa.Column('sms_phone', sa.String(length=32), nullable=True),
     sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),

@@ -26,6 +26,7 @@ from app.modules.catalogue.models import Provider, ProviderLocation, ProviderSer
 from app.modules.customers.directory import Contact, find_or_create_customer
 from app.modules.intake.models import AppointmentParameter, CustomerParameter
 from app.modules.intake.rules import Intake
+from app.modules.waitlist import offers as waitlist
 
 
 class BookingError(DomainError):
@@ -113,6 +114,7 @@ def book(
 def reschedule(session: Session, booking: AppointmentParticipant, starts_at: datetime, *, now: datetime) -> AppointmentParticipant:
     """Move a booking to ``starts_at`` with the same provider, under the same guarantees as ``book``."""
     appointment = _changeable(session, booking, now, "reschedule")
+    was_at = appointment.starts_at
     service = session.get(Service, appointment.service_id)
     choice = Choice(service, appointment.location, appointment.provider_id, starts_at, booking.seats)
     alone = service.capacity == 1
@@ -141,6 +143,7 @@ def reschedule(session: Session, booking: AppointmentParticipant, starts_at: dat
     notifications.cancel_reminders(session, booking, now=now)
     notifications.about_booking(session, booking, "rescheduled", now=now)
     notifications.schedule_reminders(session, booking, now=now)
+    waitlist.freed_by(session, appointment, was_at, appointment.provider_id, now=now)
     return booking
 
 
@@ -151,6 +154,7 @@ def cancel(session: Session, booking: AppointmentParticipant, *, reason: str, no
     _cancel_if_empty(session, appointment, now, reason.strip() or None)
     notifications.cancel_reminders(session, booking, now=now)
     notifications.about_booking(session, booking, "cancelled", now=now)
+    waitlist.freed_by(session, appointment, appointment.starts_at, appointment.provider_id, now=now)
     return booking
 
 

@@ -46,6 +46,8 @@ class WaitlistEntry(TenantOwned, db.Model):
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Only the SHA-256 of the leave link's token: the link itself is in the customer's email.
     leave_token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # Set only when the customer asked to be texted too (their consent): offers go there by SMS as well.
+    sms_phone: Mapped[str | None] = mapped_column(sa.String(32))
     # When the sweep last looked for a time for it: the sweep takes the least recently checked first.
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
