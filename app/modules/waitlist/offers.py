@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.core.zones import wall_time
 from app.modules import availability, notifications
@@ -168,4 +168,10 @@ def recheck(session: Session, entry: WaitlistEntry, *, now: datetime) -> Waitlis
 def by_token(session: Session, token: str) -> WaitlistOffer | None:
     if not tokens.plausible(token):
         return None
-    return session.scalar(sa.select(WaitlistOffer).where(WaitlistOffer.token_hash == tokens.digest(token)))
+    hold = joinedload(WaitlistOffer.hold)
+    return session.scalar(
+        sa.select(WaitlistOffer).where(WaitlistOffer.token_hash == tokens.digest(token)).options(
+            hold.joinedload(WaitlistHold.service), hold.joinedload(WaitlistHold.location),
+            hold.joinedload(WaitlistHold.provider), joinedload(WaitlistOffer.entry).joinedload(WaitlistEntry.customer),
+        )
+    )
