@@ -60,7 +60,12 @@ def _page(*, status=200, forms=None):
         for e in found
     ]
     return render("dashboard/waitlist/index.html", status=status, rows=rows, services=services, filters=filters,
-                  statuses=ENTRY_STATUSES)
+                  statuses=ENTRY_STATUSES, back=_filter_query())
+
+
+def _filter_query() -> dict:
+    """The page's filters as they were asked for, to come back to them after offering a time."""
+    return {name: request.args[name] for name in ("service", "day", "status") if name in request.args}
 
 
 @bp.get("/waitlist")
@@ -83,5 +88,5 @@ def offer_waitlist_time(entry_id: int):
         else:
             when = wall_time(hold.starts_at, entry.location.timezone, "%A %-d %B at %H:%M")
             flash(f"{entry.customer.name} has been offered {when}.", "success")
-            return see_other(url_for("dashboard.waitlist", **request.args))
+            return see_other(url_for("dashboard.waitlist", **_filter_query()))
     return _page(status=422, forms={entry.id: form})

@@ -285,3 +285,18 @@ def test_an_offer_in_the_repeated_autumn_hour_shows_its_zone(clinic, visitor):
     [email] = offers_to(clinic, "night.owl@example.com")
     assert email.payload["details"][1] == "When: Sunday 26 October 2031 at 01:30 GMT"
     assert "01:30 GMT" in text(html(visitor(clinic.host).get(link_path(email))))
+
+
+def test_another_practices_links_are_404_here(clinic, visitor, elsewhere):
+    from tests.support.routes import a_waitlist_offer
+
+    theirs = a_waitlist_offer(elsewhere)
+    db.session.commit()
+    guest = visitor(clinic.host)
+
+    for path in (f"/waitlist/offers/{theirs['offer_token']}", f"/waitlist/leave/{theirs['leave_token']}"):
+        assert guest.get(path).status_code == 404
+    assert guest.post(f"/waitlist/offers/{theirs['offer_token']}", {}).status_code == 404
+    assert guest.post(f"/waitlist/leave/{theirs['leave_token']}", {}).status_code == 404
+    assert [e.status for e in rows(elsewhere["tenant"], WaitlistEntry)] == ["waiting"]
+    assert guest.get(f"/services/{elsewhere['service'].id}/waitlist").status_code == 404

@@ -161,3 +161,20 @@ def test_the_practice_sets_how_long_an_offer_holds(clinic, visitor):
     [hold] = rows(clinic.tenant, WaitlistHold)
     assert hold.held_until - clock.now() > timedelta(minutes=29)
     assert rows(clinic.tenant, WaitlistEntry)[0].status == "waiting"
+
+
+def test_erasing_a_customer_takes_them_off_the_waitlist_and_forgets_their_number(clinic):
+    from app.modules.customers import privacy
+
+    with tenant_context(clinic.tenant):
+        entry = joining.join(db.session, service=clinic.dental, location=clinic.london, provider_id=None,
+                             contact=Contact("Ada Lovelace", "ada@example.com", "+447700900123"),
+                             first_day=clinic.day(3), last_day=clinic.day(3), text_me=True, now=clock.now())
+        db.session.commit()
+        privacy.erase(db.session, entry.customer, actor=None, now=clock.now())
+        db.session.commit()
+
+    [kept] = rows(clinic.tenant, WaitlistEntry)
+    assert (kept.status, kept.sms_phone) == ("left", None)
+    [joined] = rows(clinic.tenant, Notification, Notification.kind == "waitlist_joined")
+    assert joined.recipient == "erased" and joined.payload == {} and joined.status == "cancelled"
