@@ -12,26 +12,26 @@ from app.modules.catalogue.models import Location, Service
 from app.modules.customers.directory import Contact
 from app.modules.notifications.models import Notification
 from app.modules.waitlist import joining, offers
-from tests.faces.booking.test_booking_races import (  # noqa: F401  (the fixtures, by name)
+from tests.faces.booking import test_booking_races as races
+from tests.faces.booking.test_booking_races import (
     Browser,
     answers_with,
     at,
-    clinic,
     days_ahead,
     form_on,
     histogram,
     offered,
     overlapping_pairs,
-    server,
     sql,
     storm,
-    storm_app,
 )
 from tests.support import services
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 CUSTOMERS = 20
+# The booking storms' real server and practice, as fixtures of this module too.
+storm_app, server, clinic = races.storm_app, races.server, races.clinic
 
 
 def everyone_offered(clinic, service_id: int, starts_at) -> list[str]:
