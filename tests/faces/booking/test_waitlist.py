@@ -17,7 +17,7 @@ from app.modules.schedules.models import WorkingHours
 from app.modules.waitlist import joining
 from app.modules.waitlist import offers as waitlist_offers
 from app.modules.waitlist.models import WaitlistEntry, WaitlistHold, WaitlistOffer
-from tests.support.booking import service_url
+from tests.support.booking import book, booked_token, service_url
 from tests.support.database import rows
 from tests.support.pages import form_fields, html, key, links, text
 
@@ -300,3 +300,43 @@ def test_another_practices_links_are_404_here(clinic, visitor, elsewhere):
     assert guest.post(f"/waitlist/leave/{theirs['leave_token']}", {}).status_code == 404
     assert [e.status for e in rows(elsewhere["tenant"], WaitlistEntry)] == ["waiting"]
     assert guest.get(f"/services/{elsewhere['service'].id}/waitlist").status_code == 404
+
+
+def test_a_place_freed_in_a_full_class_is_held_and_claimed_into_the_same_session(clinic, visitor):
+    day = clinic.day(3)
+    start = clinic.at(day, "10:00")
+    group = book(visitor(clinic.host), clinic, start, service=clinic.pilates, attendees="5",
+                 name="Five Friends", email="friends@example.com")
+    leaving = visitor(clinic.host)
+    last_place = book(leaving, clinic, start, service=clinic.pilates, name="Last Place", email="last@example.com")
+    assert group.status_code == last_place.status_code == 303
+    picker_url = service_url(clinic, service=clinic.pilates, day=day.isoformat())
+    assert key(start) not in html(visitor(clinic.host).get(picker_url))  # full
+    waiting(clinic, "Class Fan", day, service=clinic.pilates)
+
+    cancel(leaving, booked_token(last_place))
+
+    assert key(start) not in html(visitor(clinic.host).get(picker_url))  # the freed place is held
+    [offer] = offers_to(clinic, "class.fan@example.com")
+    fan = visitor(clinic.host)
+    claim_form = form_fields(html(fan.get(link_path(offer))), "claim-form")
+    assert fan.post(link_path(offer), claim_form, csrf=False).status_code == 303
+    with tenant_context(clinic.tenant):
+        seated = rows(clinic.tenant, AppointmentParticipant, AppointmentParticipant.cancelled_at.is_(None))
+        assert {b.customer.name: b.seats for b in seated} == {"Five Friends": 5, "Class Fan": 1}
+        assert len({b.appointment_id for b in seated}) == 1  # the same session
+
+
+def test_a_double_submitted_claim_books_once(clinic, visitor, booked):
+    waiting(clinic, "First One", clinic.day(3))
+    cancel(booked.guest, booked.token)
+    [offer] = offers_to(clinic, "first.one@example.com")
+    guest = visitor(clinic.host)
+    form = form_fields(html(guest.get(link_path(offer))), "claim-form") | DENTAL_ANSWERS
+
+    first, again = guest.post(link_path(offer), form, csrf=False), guest.post(link_path(offer), form, csrf=False)
+
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    assert len(rows(clinic.tenant, AppointmentParticipant, AppointmentParticipant.cancelled_at.is_(None))) == 1
+    assert "You have booked this time." in text(html(guest.get(link_path(offer))))
