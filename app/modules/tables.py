@@ -11,3 +11,4 @@ from app.modules.platform import models as platform  # noqa: F401
 from app.modules.resources import models as resources  # noqa: F401
 from app.modules.schedules import models as schedules  # noqa: F401
 from app.modules.tenants import models as tenants  # noqa: F401
+from app.modules.waitlist import models as waitlist  # noqa: F401

@@ -9,7 +9,7 @@ from rq import Queue, SimpleWorker
 from app.core.database import db
 from app.modules.notifications import jobs
 from tests.support import factories, services
-from tests.support.routes import path_of, rules_of
+from tests.support.routes import a_waitlist_offer, path_of, rules_of
 
 pytestmark = pytest.mark.browser
 
@@ -27,8 +27,10 @@ DOWNLOADS = {
 
 @pytest.fixture
 def practice(route_practice):
-    """The route sweeps' practice, its rows committed and the test's session done with them."""
+    """The route sweeps' practice, its rows committed and the test's session done with them (with someone on
+    the waitlist, so that its pages show their rows and forms)."""
     route_practice["slug"] = route_practice["tenant"].slug
+    a_waitlist_offer(route_practice)
     db.session.commit()
     return route_practice
 
@@ -42,7 +44,11 @@ def violations(page) -> list[str]:
 def test_public_pages_have_no_serious_violations(app, practice, live_server, page):
     slug = practice["slug"]
     failures = {}
-    for subdomain, path in (("www", "/signup"), (slug, "/"), (slug, "/login"), (slug, "/password-reset")):
+    waitlist = a_waitlist_offer(practice)
+    joining = f"/services/{practice['service'].id}/waitlist?location={practice['location'].id}&provider=any"
+    for subdomain, path in (("www", "/signup"), (slug, "/"), (slug, "/login"), (slug, "/password-reset"),
+                            (slug, joining), (slug, f"/waitlist/leave/{waitlist['leave_token']}"),
+                            (slug, f"/waitlist/offers/{waitlist['offer_token']}")):
         page.goto(live_server.url(subdomain, path))
         if found := violations(page):
             failures[f"{subdomain}{path}"] = found

@@ -24,6 +24,12 @@ BUDGETS = {
     "dashboard.edit_category": 3,
     # The tenant; whether it can take bookings online yet (one statement); its locations; its services.
     "booking.home": 4,
+    # The waitlist: the join form (tenant, service with its providers); its thank-you; leaving (the entry by its
+    # token's hash, then its service and location); an offer (the offer with its hold and entry, intake).
+    "booking.waitlist_join": 2,
+    "booking.waitlist_joined": 2,
+    "booking.waitlist_leave": 4,
+    "booking.waitlist_offer": 4,
     "booking.logo": 2,  # the tenant, then the logo's bytes (deferred: no other page loads them)
     "booking.brand_css": 1,
     # The provider, their locations and services; the weekly hours, overrides and time off; the engine's 3.
@@ -79,7 +85,10 @@ BUDGETS = {
     # A no-JavaScript search (?q=) adds its one statement.
     "dashboard.new_appointment": 5,
     "dashboard.customer_search": 3,  # the tenant, the user, then the customers matching in one statement
-    "dashboard.customers": 3,  # the tenant, the user, then a keyset page of the directory in one statement
+    "dashboard.customers": 3,
+    # The tenant, the user, the entries with their customers, services, locations and providers (one each),
+    # their latest offers, the services to filter by.
+    "dashboard.waitlist": 9,  # the tenant, the user, then a keyset page of the directory in one statement
     # The tenant, the user, the customer; their bookings with all the page shows (one statement); the
     # customer-scope questions with their options; the answers; the messages; the notes; and "book again":
     # the availability engine's 3 for their last booking's provider.

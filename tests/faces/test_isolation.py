@@ -17,10 +17,11 @@ from app.modules.intake.models import ParameterDefinition, ParameterOption
 from app.modules.notifications.models import Notification
 from app.modules.resources.models import Resource
 from app.modules.tenants.models import Tenant
+from app.modules.waitlist.models import WaitlistEntry
 from tests.support import factories
 from tests.support.clients import ADMIN_HOST, host_of
 from tests.support.practice import build_practice
-from tests.support.routes import a_free_slot, a_subscription, an_intake_question
+from tests.support.routes import a_free_slot, a_subscription, a_waitlist_offer, an_intake_question
 
 # Every id argument a route may take, and the model it names. A route with an id argument
 # missing here fails the sweep, so a new route cannot quietly dodge it.
@@ -38,6 +39,7 @@ ID_ARGUMENTS = {
     "service_id": Service,
     "tenant_id": Tenant,
     "user_id": User,
+    "entry_id": WaitlistEntry,
 }
 INT_ARGUMENT = re.compile(r"<int(?:\([^)]*\))?:(\w+)>")
 
@@ -115,6 +117,7 @@ def full_practice(slug: str) -> dict:
         db.session.add(practice["notification"])
         db.session.commit()
     an_intake_question(practice)
+    a_waitlist_offer(practice)
     a_subscription(practice)
     return practice
 

@@ -49,6 +49,7 @@ ARGUMENTS = {
     "feed_token": lambda p: p.get("feed_token") or p.setdefault("feed_token", feed_token(p)),
     # An RQ job's id: the sweeps' app has no Redis, so no job has it (its actions answer 404).
     "job_id": lambda p: f"notification-{p['notification'].id}-3",
+    "entry_id": lambda p: a_waitlist_offer(p)["entry"].id,
 }
 # "token" names two secrets: a booking's manage link and, on these routes, a customer's sign-in link.
 # So do a staff member's password reset link and an invitation's link (made on first use).
@@ -60,6 +61,11 @@ ENDPOINT_ARGUMENTS = {
     # A welcome pass is spent by its first use: each visit gets a fresh one.
     ("auth.welcome", "token"): lambda p: welcome_pass(p),
     ("auth.confirm_email", "token"): lambda p: p.get("confirm_token") or p.setdefault("confirm_token", confirm_token(p)),
+    # The waitlist's emailed links: leaving it, and an offer of a held time.
+    ("booking.waitlist_leave", "token"): lambda p: a_waitlist_offer(p)["leave_token"],
+    ("booking.waitlist_leave_post", "token"): lambda p: a_waitlist_offer(p)["leave_token"],
+    ("booking.waitlist_offer", "token"): lambda p: a_waitlist_offer(p)["offer_token"],
+    ("booking.waitlist_claim", "token"): lambda p: a_waitlist_offer(p)["offer_token"],
 }
 # Auth pages that only a practice has (its staff's password resets and invitations, sign-up's
 # welcome and email confirmation): not on the backoffice host.
@@ -71,6 +77,7 @@ QUERIES = {
     "dashboard.new_appointment": lambda p: {"provider_id": p["provider"].id, "location_id": p["location"].id,
                                             "start": a_free_slot(p)},
     "dashboard.customer_search": lambda p: {"q": p["customer"].name[:4]},
+    "booking.waitlist_join": lambda p: {"location": p["location"].id, "provider": "any"},
     "dashboard.customers": lambda p: {"q": p["customer"].name[:4]},
     # The merge's confirmation, of the practice's customer and its duplicate.
     "dashboard.customer_merge": lambda p: {"with": p["duplicate"].id},
@@ -201,6 +208,37 @@ def invitation_token(practice) -> str:
         token_hash=hashed, expires_at=clock.now() + timedelta(days=7), invited_by_id=practice["owner"].id,
     ))
     return token
+
+
+def a_waitlist_offer(practice) -> dict:
+    """The practice's customer on its service's waitlist, offered a held time (made on first use): the entry,
+    its leave link's token and the offer's."""
+    if "waitlist" in practice:
+        return practice["waitlist"]
+    from app.modules.waitlist import tokens as waitlist_tokens
+    from app.modules.waitlist.models import WaitlistEntry, WaitlistHold, WaitlistOffer
+
+    tenant, zone = practice["tenant"], ZoneInfo(practice["location"].timezone)
+    day = clock.now().astimezone(zone).date() + timedelta(days=4)
+    leave_token, leave_hash = waitlist_tokens.new_token()
+    offer_token, offer_hash = waitlist_tokens.new_token()
+    entry = factories.save(tenant, WaitlistEntry(
+        tenant_id=tenant.id, service_id=practice["service"].id, location_id=practice["location"].id,
+        customer_id=practice["customer"].id, first_day=day, last_day=day, joined_at=clock.now(),
+        leave_token_hash=leave_hash,
+    ))
+    starts_at = datetime.combine(day, time(11), zone).astimezone(timezone.utc)
+    hold = factories.save(tenant, WaitlistHold(
+        tenant_id=tenant.id, service_id=practice["service"].id, location_id=practice["location"].id,
+        provider_id=practice["provider"].id, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=30),
+        blocked_from=starts_at, blocked_until=starts_at + timedelta(minutes=30),
+        held_until=clock.now() + timedelta(days=1),
+    ))
+    factories.save(tenant, WaitlistOffer(tenant_id=tenant.id, hold_id=hold.id, entry_id=entry.id,
+                                         token_hash=offer_hash))
+    practice["waitlist"] = {"entry": entry, "leave_token": leave_token, "offer_token": offer_token}
+    practice["waitlist_entry"] = entry  # for the isolation sweep, which finds rows among the practice's values
+    return practice["waitlist"]
 
 
 def an_intake_question(practice) -> None:

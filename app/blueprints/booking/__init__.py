@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("booking", __name__)
 
-from app.blueprints.booking import account, branding, feeds, flow, manage  # noqa: E402,F401
+from app.blueprints.booking import account, branding, feeds, flow, manage, waitlist  # noqa: E402,F401

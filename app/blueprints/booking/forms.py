@@ -1,6 +1,16 @@
 """Forms of the booking site: contact details, cancel, reschedule, sign-in link and profile."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, StringField, TelField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.modules.customers.contacts import ContactError, normalise_email, normalise_phone
@@ -63,3 +73,21 @@ class ProfileForm(FlaskForm):
     sms_consent = BooleanField("Text me reminders")
 
     validate_phone = ContactFields.validate_phone
+
+
+class WaitlistForm(ContactFields, FlaskForm):
+    """Joining a service's waitlist: who, where, with whom, which days and which times of day."""
+
+    location = HiddenField(validators=[DataRequired()])
+    provider = HiddenField(validators=[DataRequired()])
+    first_day = DateField("From", validators=[DataRequired(message="Choose the first day.")])
+    last_day = DateField("Until", validators=[DataRequired(message="Choose the last day.")])
+    parts = SelectMultipleField("Times of day", choices=[("morning", "Morning"), ("afternoon", "Afternoon"),
+                                                         ("evening", "Evening")], validate_choice=True)
+    from_time = TimeField("Or from", validators=[Optional()])
+    until_time = TimeField("until", validators=[Optional()])
+    text_me = BooleanField("Also text me when a time frees up (to the mobile number above)")
+
+
+class ClaimForm(FlaskForm):
+    """Claiming a waitlist offer: the CSRF token, and the intake answers the template adds."""

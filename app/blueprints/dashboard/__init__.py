@@ -51,4 +51,5 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     services,
     settings,
     team,
+    waitlist,
 )

@@ -14,6 +14,7 @@ from app.core.database import db
 from app.core.errors import DomainError
 from app.modules import tenants
 from app.modules.tenants import settings
+from app.modules.waitlist import desk
 from app.web.fields import TimeZoneField
 from app.web.forms import show_error
 from app.web.rendering import render, see_other
@@ -46,7 +47,12 @@ class PolicyForm(FlaskForm):
     reschedule_cutoff_minutes = _minutes("Rescheduling cutoff (minutes)", description="Nor move an appointment later than this before.")
 
 
-def _page(*, practice_form=None, logo_form=None, policy_form=None, status=200, block=None):
+class WaitlistSettingsForm(FlaskForm):
+    hold_minutes = _minutes("Hold an offered time for (minutes)",
+                            description="How long a waitlist offer's link keeps the time for the customers offered it.")
+
+
+def _page(*, practice_form=None, logo_form=None, policy_form=None, waitlist_form=None, status=200, block=None):
     tenant = current_tenant
     return render(
         "dashboard/settings/practice.html", block, status=status,
@@ -58,6 +64,7 @@ def _page(*, practice_form=None, logo_form=None, policy_form=None, status=200, b
                                                      providers_manage_own_hours=tenant.providers_manage_own_hours),
         logo_form=logo_form or LogoForm(formdata=None),
         policy_form=policy_form or PolicyForm(formdata=None, obj=settings.default_policy(db.session, tenant)),
+        waitlist_form=waitlist_form or WaitlistSettingsForm(formdata=None, hold_minutes=tenant.waitlist_hold_minutes),
         site_host=f"{tenant.slug}.{current_app.config['BASE_DOMAIN'].split(':', 1)[0]}",
     )
 
@@ -129,6 +136,21 @@ def save_booking_policy():
             flash("Booking policy saved.", "success")
             return see_other(url_for("dashboard.practice_settings"))
     return _page(policy_form=form, status=422, block="policy_form")
+
+
+@bp.post("/settings/waitlist")
+@roles_required("owner", "admin")
+def save_waitlist_settings():
+    form = WaitlistSettingsForm()
+    if form.validate_on_submit():
+        try:
+            desk.set_hold_minutes(db.session, current_tenant, form.hold_minutes.data, actor=current_user)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash("Waitlist setting saved.", "success")
+            return see_other(url_for("dashboard.practice_settings"))
+    return _page(waitlist_form=form, status=422, block="waitlist_form")
 
 
 @bp.route("/settings/reminders", methods=["GET", "POST"])

@@ -27,6 +27,7 @@ from app.modules.customers.directory import Contact, find_or_create_customer
 from app.modules.intake.models import AppointmentParameter, CustomerParameter
 from app.modules.intake.rules import Intake
 from app.modules.resources import usage
+from app.modules.waitlist import offers as waitlist
 
 
 class BookingError(DomainError):
@@ -114,6 +115,7 @@ def book(
 def reschedule(session: Session, booking: AppointmentParticipant, starts_at: datetime, *, now: datetime) -> AppointmentParticipant:
     """Move a booking to ``starts_at`` with the same provider, under the same guarantees as ``book``."""
     appointment = _changeable(session, booking, now, "reschedule")
+    was_at = appointment.starts_at
     service = session.get(Service, appointment.service_id)
     choice = Choice(service, appointment.location, appointment.provider_id, starts_at, booking.seats)
     alone = service.capacity == 1
@@ -145,6 +147,7 @@ def reschedule(session: Session, booking: AppointmentParticipant, starts_at: dat
     notifications.cancel_reminders(session, booking, now=now)
     notifications.about_booking(session, booking, "rescheduled", now=now)
     notifications.schedule_reminders(session, booking, now=now)
+    waitlist.freed_by(session, appointment, was_at, appointment.provider_id, now=now)
     return booking
 
 
@@ -155,6 +158,7 @@ def cancel(session: Session, booking: AppointmentParticipant, *, reason: str, no
     _cancel_if_empty(session, appointment, now, reason.strip() or None)
     notifications.cancel_reminders(session, booking, now=now)
     notifications.about_booking(session, booking, "cancelled", now=now)
+    waitlist.freed_by(session, appointment, appointment.starts_at, appointment.provider_id, now=now)
     return booking
 
 

@@ -22,6 +22,7 @@ from app.modules import audit, availability, notifications
 from app.modules.appointments.models import ACTIVE_STATUSES, Appointment, AppointmentParticipant
 from app.modules.catalogue.models import Provider, ProviderLocation, ProviderService
 from app.modules.resources import usage
+from app.modules.waitlist import offers as waitlist
 
 MIN_DURATION, MAX_DURATION = 5, 12 * 60
 
@@ -123,6 +124,8 @@ def transition(
     session.flush()
     audit.record(session, f"appointment.{step.past}", appointment, actor=actor,
                  before={"status": before}, after={"status": step.target}, **details)
+    if step.target not in ACTIVE_STATUSES:
+        waitlist.freed_by(session, appointment, appointment.starts_at, appointment.provider_id, now=now)
     return appointment
 
 
@@ -177,6 +180,7 @@ def move(
         raise TimeTaken(_describe_conflict(in_the_way, appointment.location.timezone))
     before = _when(appointment)
     usage.lock(session, location_id=appointment.location_id, kind=service.resource_kind)
+    was_at, was_with = appointment.starts_at, appointment.provider_id
     try:
         with session.begin_nested():
             appointment.starts_at, appointment.ends_at = starts_at, ends_at
@@ -200,6 +204,7 @@ def move(
     session.flush()
     audit.record(session, "appointment.moved", appointment, actor=actor, before=before, after=_when(appointment),
                  notified=notify)
+    waitlist.freed_by(session, appointment, was_at, was_with, now=now)
     return appointment
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.core import clock
 from app.core.records import UTCDateTime
 from app.core.tenancy import reused
 from app.modules.appointments.models import ACTIVE_STATUSES, Appointment, AppointmentParticipant
@@ -31,6 +32,7 @@ from app.modules.availability.engine import (
 from app.modules.catalogue.models import LocationClosure, Provider, ProviderLocation, ProviderService
 from app.modules.resources.models import AppointmentResource, Resource
 from app.modules.schedules.models import BookingPolicy, ScheduleOverride, TimeOff, WorkingHours
+from app.modules.waitlist.models import WaitlistHold
 
 # Buffers never exceed a day, so a day's margin catches every appointment whose block reaches a range.
 BLOCK_MARGIN = timedelta(days=1)
@@ -69,12 +71,12 @@ def _of_tenant(*tables) -> list:
 
 def load(
     session: Session, *, service, location, first_day: date, last_day: date,
-    provider_id: int | None = None, ignore_appointment_id: int | None = None,
+    provider_id: int | None = None, ignore_appointment_id: int | None = None, now: datetime | None = None,
 ) -> Calendar:
     """Load what ``Calendar.slots`` needs, in three statements: providers with their hours and the
-    policy; overrides, time off and closures; active appointments. A service that needs a resource
-    costs a fourth: the resources of its kind here and their uses. ``ignore_appointment_id``
-    leaves one appointment out, as when it is being moved."""
+    policy; overrides, time off and closures; active appointments (and waitlist holds still running
+    at ``now``). A service that needs a resource costs a fourth: the resources of its kind here and
+    their uses. ``ignore_appointment_id`` leaves one appointment out, as when it is being moved."""
     zone = ZoneInfo(location.timezone)
     calendar = Calendar(
         service_id=service.id, location_id=location.id, zone=zone, capacity=service.capacity,
@@ -87,7 +89,7 @@ def load(
         return calendar
     range_start, range_end = local_day_bounds(first_day, last_day, zone)
     _load_exceptions(session, service.tenant_id, calendar, location, providers, range_start, range_end)
-    _load_booked(session, service.tenant_id, providers, range_start, range_end, ignore_appointment_id)
+    _load_booked(session, service.tenant_id, providers, range_start, range_end, ignore_appointment_id, now)
     if service.resource_kind is not None:
         calendar.resources = _load_resources(session, service, location, range_start, range_end, ignore_appointment_id)
     calendar.providers = sorted(providers.values(), key=lambda p: p.provider_id)
@@ -230,9 +232,10 @@ def _exceptions_query() -> sa.CompoundSelect:
     return reused(sa.union_all(on_dates, absences, closed))
 
 
-def _load_booked(session, tenant_id, providers, range_start, range_end, ignore_appointment_id) -> None:
+def _load_booked(session, tenant_id, providers, range_start, range_end, ignore_appointment_id, now=None) -> None:
     params = {"tenant_id": tenant_id, "provider_ids": list(providers), "from": range_start - BLOCK_MARGIN,
-              "until": range_end + BLOCK_MARGIN, "range_start": range_start, "range_end": range_end}
+              "until": range_end + BLOCK_MARGIN, "range_start": range_start, "range_end": range_end,
+              "now": now or clock.now()}
     if ignore_appointment_id is not None:
         params["ignore_id"] = ignore_appointment_id
     native_utc = session.get_bind().dialect.name == "postgresql"
@@ -246,7 +249,9 @@ def _load_booked(session, tenant_id, providers, range_start, range_end, ignore_a
 
 @cache
 def _booked_query(*, ignoring_one: bool, native_utc: bool) -> sa.Select:
-    """The active appointments of some providers around a range: hundreds of rows on a picker."""
+    """The active appointments of some providers around a range: hundreds of rows on a picker. Then, in
+    the same statement, the waitlist holds still running: a freed time kept for the customers offered it
+    is busy for everyone else (no service, so never a group session to join; a negative id)."""
     appointments, participants = Appointment.__table__.c, AppointmentParticipant.__table__.c
     seats = sa.func.coalesce(sa.func.sum(sa.case((participants.cancelled_at.is_(None), participants.seats), else_=0)), 0)
     instants = [appointments.starts_at, appointments.blocked_from, appointments.blocked_until]
@@ -275,7 +280,26 @@ def _booked_query(*, ignoring_one: bool, native_utc: bool) -> sa.Select:
     )
     if ignoring_one:
         query = query.where(appointments.id != sa.bindparam("ignore_id"))
-    return reused(query)
+    return reused(sa.union_all(query, _holds_select(native_utc)))
+
+
+def _holds_select(native_utc: bool) -> sa.Select:
+    holds = WaitlistHold.__table__.c
+    instants = [holds.starts_at, holds.blocked_from, holds.blocked_until]
+    if native_utc:
+        instants = [sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.key) for column in instants]
+    return sa.select(
+        -holds.id, sa.cast(sa.null(), sa.Integer), holds.location_id, *instants, sa.literal(1), holds.provider_id,
+    ).where(
+        *_of_tenant(holds),
+        holds.provider_id.in_(sa.bindparam("provider_ids", expanding=True)),
+        holds.status == "held",
+        holds.held_until > sa.bindparam("now", type_=UTCDateTime),
+        holds.starts_at >= sa.bindparam("from", type_=UTCDateTime),
+        holds.starts_at < sa.bindparam("until", type_=UTCDateTime),
+        holds.blocked_until > sa.bindparam("range_start", type_=UTCDateTime),
+        holds.blocked_from < sa.bindparam("range_end", type_=UTCDateTime),
+    )
 
 
 def load_working(

@@ -16,6 +16,7 @@ from app.modules.customers.duplicates import mergeable
 from app.modules.customers.models import Customer, CustomerNote
 from app.modules.intake.models import CustomerParameter, ParameterDefinition
 from app.modules.notifications.models import Notification
+from app.modules.waitlist.models import WaitlistEntry
 
 
 class NotMergeable(DomainError):
@@ -181,6 +182,9 @@ def merge(session: Session, kept: Customer, merged: Customer, *, fingerprint: st
         )
     _move(session, CustomerParameter, [a.row_id for a in plan.answers], now, customer_id=kept.id)
     _move(session, CustomerNote, [n.id for n in plan.notes], now, customer_id=kept.id)
+    # Their places on waitlists follow them to the customer kept.
+    session.execute(sa.update(WaitlistEntry).where(WaitlistEntry.customer_id == merged.id)
+                    .values(customer_id=kept.id, updated_at=now).execution_options(synchronize_session=False))
     for channel in ("email", "sms"):
         readdressed = [n for n in plan.readdressed if n.channel == channel]
         if readdressed:

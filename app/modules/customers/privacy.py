@@ -17,6 +17,7 @@ from app.modules.customers.directory import end_all_sessions
 from app.modules.customers.models import Customer, CustomerNote, CustomerSignInToken
 from app.modules.intake.models import AppointmentParameter, CustomerParameter, ParameterDefinition
 from app.modules.notifications.models import Notification
+from app.modules.waitlist.models import WaitlistEntry
 
 ERASED_NAME = "Erased customer"
 # Typed on the confirmation page, so that nobody erases a customer by a slip of the mouse.
@@ -216,13 +217,18 @@ def erase(session: Session, customer: Customer, *, actor, now: datetime) -> Eras
     notes_cleared = _update(session, CustomerNote, CustomerNote.customer_id.in_(ids), now, body="")
     messages = sa.or_(
         Notification.participant_id.in_(booking_ids),
-        sa.and_(Notification.participant_id.is_(None), Notification.kind == "magic_link",
+        sa.and_(Notification.participant_id.is_(None),
+                Notification.kind.in_(("magic_link", "waitlist_joined", "waitlist_offer")),
                 sa.func.lower(Notification.recipient).in_(emails)),
     )
     cancelled = _update(session, Notification, sa.and_(messages, Notification.status == "queued"), now, status="cancelled")
     # Sent messages stay counted, without the address or the content they carried.
     _update(session, Notification, messages, now, recipient="erased", payload={}, last_error=None)
     _delete(session, CustomerSignInToken, CustomerSignInToken.customer_id.in_(ids))
+    # Off every waitlist, and the number they gave to be texted forgotten.
+    _update(session, WaitlistEntry, sa.and_(WaitlistEntry.customer_id.in_(ids), WaitlistEntry.status == "waiting"),
+            now, status="left", left_at=now)
+    _update(session, WaitlistEntry, WaitlistEntry.customer_id.in_(ids), now, sms_phone=None)
 
     for person in people:
         person.name = ERASED_NAME

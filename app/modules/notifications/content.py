@@ -25,6 +25,8 @@ SUBJECTS = {
     "password_reset": "Reset your password",
     "invitation": "You are invited",
     "email_confirmation": "Confirm your email",
+    "waitlist_joined": "You are on the waitlist",
+    "waitlist_offer": "A time has freed up for you",
 }
 
 # Messages to a practice's staff, who may write to the platform's support; customers write to the practice.
@@ -53,6 +55,7 @@ def build(notification: Notification, tenant: Tenant, booking: AppointmentPartic
     session = object_session(notification)
     platform = settings.current(session) if session is not None else settings.Settings(**settings.DEFAULTS)
     context = {"notification": notification, "tenant": tenant, "kind": notification.kind, "link": notification.payload.get("link"),
+               "details": notification.payload.get("details") or [],
                "platform": platform, "to_staff": notification.kind in STAFF_KINDS}
     calendar = method = None
     if booking is not None:

@@ -20,6 +20,7 @@ from app.core.tenancy import all_tenants
 from app.core.transaction import unit_of_work
 from app.modules.billing import jobs as billing_jobs
 from app.modules.notifications import delivery, outbox
+from app.modules.waitlist import offers as waitlist
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,8 @@ def _send_inline(tenant_id: int, notification_id: int) -> None:
 
 
 def sweep(*, lease: timedelta | None = None) -> int:
-    """Queue again what a dead worker left, then enqueue (or, without Redis, send) every due row.
+    """Queue again what a dead worker left, pass on the waitlist's expired offers and re-check a few waiting
+    customers (new hours, a closure lifted), then enqueue (or, without Redis, send) every due row.
 
     Idempotent: run it as often and from as many processes as you like.
     """
@@ -104,6 +106,8 @@ def sweep(*, lease: timedelta | None = None) -> int:
     with all_tenants():
         with unit_of_work(db.session):
             outbox.recover_stale(db.session, now=now, lease=lease, max_attempts=delivery.MAX_ATTEMPTS)
+        with unit_of_work(db.session):
+            waitlist.sweep(db.session, now=now)
         with unit_of_work(db.session):
             due = outbox.due(db.session, now=now)
     handed = _hand_over(due)

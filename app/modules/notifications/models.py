@@ -19,6 +19,8 @@ KINDS = (
     "password_reset",
     "invitation",
     "email_confirmation",
+    "waitlist_joined",
+    "waitlist_offer",
 )
 STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
 PENDING_REMINDER = "kind = 'reminder' AND status IN ('queued', 'sending')"

@@ -40,6 +40,8 @@ class Tenant(Record, db.Model):
     reminder_offsets: Mapped[list] = mapped_column(
         sa.JSON, default=lambda: [24 * 60, 2 * 60], server_default=sa.text("'[1440, 120]'")
     )
+    # How long a waitlist offer's link keeps the freed time for the customers offered it.
+    waitlist_hold_minutes: Mapped[int] = mapped_column(default=15, server_default=sa.text("15"))
 
     @property
     def is_active(self) -> bool:

@@ -37,7 +37,7 @@ HOURS = {
 SETTING_UP = {
     "dashboard.getting_started", "dashboard.resend_confirmation",
     "dashboard.practice_settings", "dashboard.save_practice_settings", "dashboard.upload_logo", "dashboard.remove_logo",
-    "dashboard.save_booking_policy", "dashboard.reminder_settings",
+    "dashboard.save_booking_policy", "dashboard.reminder_settings", "dashboard.save_waitlist_settings",
     "dashboard.team", "dashboard.invite", "dashboard.resend_invitation", "dashboard.revoke_invitation",
     "dashboard.change_role", "dashboard.deactivate_member", "dashboard.reactivate_member",
     "dashboard.locations", "dashboard.new_location", "dashboard.edit_location", "dashboard.deactivate_location",
@@ -64,6 +64,8 @@ CUSTOMER_RECORDS = {
     "dashboard.customer_duplicates", "dashboard.customer_merge", "dashboard.merge_customer",
     "dashboard.export_customer_json", "dashboard.export_customer_csv", "dashboard.customer_erasure",
     "dashboard.erase_customer",
+    # The waitlist (a front desk's work: not a provider's, who sees only their own calendar).
+    "dashboard.waitlist", "dashboard.offer_waitlist_time",
 }
 FRONT_DESK = ("owner", "admin", "staff")
 # The reports and their CSVs (tests/faces/dashboard/test_reports.py): owners and admins see every figure,

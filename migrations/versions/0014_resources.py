@@ -1,7 +1,7 @@
 """Resources: rooms, chairs and equipment at a location, with a capacity; the appointments using them
 (an exclusion constraint on PostgreSQL for those of capacity 1); the kind of resource a service needs.
 
-Revision ID: 0015_resources
+Revision ID: 0014_resources
 Revises: 0013_audit_log
 Create Date: 2026-12-03 11:22:05.891879
 
@@ -9,7 +9,7 @@ Create Date: 2026-12-03 11:22:05.891879
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015_resources'
+revision = '0014_resources'
 down_revision = '0013_audit_log'
 branch_labels = None
 depends_on = None
