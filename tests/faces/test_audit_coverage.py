@@ -4,9 +4,10 @@ would submit it), with the values ``POSTS`` names for it; a route missing from `
 ``CHANGES_NOTHING`` fails, naming what to add."""
 import io
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +23,15 @@ from app.modules.intake.models import ParameterDefinition, ParameterOption, Serv
 from app.modules.resources.models import Resource
 from tests.support import factories, services
 from tests.support.pages import text
-from tests.support.routes import blueprint_of, confirm_token, feed_token, invitation_token, path_of, rules_of
+from tests.support.routes import (
+    a_free_slot,
+    blueprint_of,
+    confirm_token,
+    feed_token,
+    invitation_token,
+    path_of,
+    rules_of,
+)
 
 FACES = ("dashboard", "backoffice")
 
@@ -80,6 +89,12 @@ def _pending(practice) -> None:
 
 def _day(practice, ahead=10) -> str:
     return (clock.today_in(practice["tenant"].timezone) + timedelta(days=ahead)).isoformat()
+
+
+def _free_day(practice) -> str:
+    """The local date of a time the practice offers (the route sweep's free slot)."""
+    starts = datetime.strptime(a_free_slot(practice), "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
+    return starts.astimezone(ZoneInfo(practice["location"].timezone)).date().isoformat()
 
 
 def _closure(practice) -> None:
@@ -283,6 +298,9 @@ POSTS: dict[str, Post] = {
     "dashboard.reactivate_resource": Post(setup=_inactive(Resource, "resource"), page="dashboard.edit_resource"),
     "dashboard.subscribe": Post(page="dashboard.billing", changes=False),
     "dashboard.manage_billing": Post(page="dashboard.billing", changes=False),
+    "dashboard.save_waitlist_settings": Post(page="dashboard.practice_settings", form=lambda p: {"hold_minutes": "30"}),
+    "dashboard.offer_waitlist_time": Post(page="dashboard.waitlist", changes=False, form=lambda p: {
+        f"entry-{p['waitlist']['entry'].id}-day": _free_day(p), f"entry-{p['waitlist']['entry'].id}-time": "11:00"}),
     "dashboard.walk_in": Post(page="dashboard.new_appointment", form_of="/dashboard/appointments/new",
                               form=lambda p: {"customer_id": p["customer"].id}, changes=False),
     "dashboard.move_appointment": Post(page="dashboard.appointment"),
