@@ -103,7 +103,7 @@ def test_a_service_asks_for_a_kind_the_practice_has(clinic, visitor):
     response = owner.post(url, form | {"resource_kind": "spaceship"})
     assert response.status_code == 422 and "Choose one of the kinds" in text(html(response))
     (event,) = scalars(clinic.tenant, select(AuditEvent).where(AuditEvent.action == "service.update"))
-    assert event.details["changes"] == {"resource_kind": "surgery"}
+    assert (event.details["before"], event.details["after"]) == ({"resource_kind": None}, {"resource_kind": "surgery"})
 
 
 # --- booking, as a customer and as the front desk ---------------------------------------------
