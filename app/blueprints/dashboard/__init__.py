@@ -42,6 +42,7 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     plan,
     providers,
     reports,
+    series,
     services,
     settings,
     team,
