@@ -41,13 +41,14 @@ def _move_form(item: Appointment, form=None) -> MoveAppointmentForm:
 
 def _appointment_page(item: Appointment, *, form=None, move_form=None, status: int = 200, block: str | None = None,
                       series_move_form=None, series_cancel_form=None, series_conflicts=None):
-    served_move, served_cancel = series_forms(item)
+    move_form = move_form or (_move_form(item) if item.is_active else None)  # a refused move shows why
+    served_move, served_cancel = series_forms(item, move_form.provider_id.choices if move_form else [])
     return render(
         "dashboard/appointments/appointment.html", block, status=status, appointment=item,
         form=form or CancelAppointmentForm(formdata=None, version=item.version), action_form=FlaskForm(),
         version_form=AppointmentActionForm(formdata=None, version=item.version),
         actions=lifecycle.allowed_actions(item) if item.is_active else [],
-        move_form=move_form or (_move_form(item) if item.is_active else None),  # a refused move shows why
+        move_form=move_form,
         notifications=outbox.history(db.session, item.id),
         series_move_form=series_move_form or served_move, series_cancel_form=series_cancel_form or served_cancel,
         series_conflicts=series_conflicts,

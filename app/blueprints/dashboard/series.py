@@ -174,14 +174,17 @@ def series_calendar(series_id: int):
     return response
 
 
-def move_series_form(item, form=None) -> MoveSeriesForm:
+def move_series_form(item, form=None, choices=None) -> MoveSeriesForm:
+    """The series' move form, its providers those the appointment's own move form offers (``choices``, when
+    the page has them already: no second query)."""
     if form is None:
         local = item.starts_at.astimezone(ZoneInfo(item.location.timezone))
         form = MoveSeriesForm(formdata=None, data={"starts_at": local.time().replace(second=0, microsecond=0),
                                                    "provider_id": item.provider_id, "version": item.version,
                                                    "scope": "following", "notify": True})
-    form.provider_id.choices = [(p.id, p.name) for p in lifecycle.movable_providers(db.session, item)
-                                if own_calendar_only() is None or p.user_id == own_calendar_only()]
+    form.provider_id.choices = choices if choices is not None else [
+        (p.id, p.name) for p in lifecycle.movable_providers(db.session, item)
+        if own_calendar_only() is None or p.user_id == own_calendar_only()]
     return form
 
 
@@ -245,9 +248,9 @@ def cancel_series(appointment_id: int):
     return see_other(url_for("dashboard.appointment", appointment_id=item.id))
 
 
-def series_forms(item):
-    """The appointment page's series forms, as served (None when it is not an occurrence of a series)."""
+def series_forms(item, choices):
+    """The appointment page's series forms, as served (None when it is not an active occurrence of a series)."""
     if item.series_id is None or not item.is_active:
         return None, None
-    return move_series_form(item), CancelSeriesForm(formdata=None, version=item.version, scope="following")
+    return move_series_form(item, choices=choices), CancelSeriesForm(formdata=None, version=item.version, scope="following")
 
