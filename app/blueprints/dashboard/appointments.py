@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from app.blueprints.dashboard import bp
 from app.blueprints.dashboard.access import visible_appointment
 from app.blueprints.dashboard.calendar import Shown
-from app.blueprints.dashboard.series import series_forms
 from app.blueprints.dashboard.forms import AppointmentActionForm, CancelAppointmentForm, MoveAppointmentForm, version_of
+from app.blueprints.dashboard.series import series_forms
 from app.core import clock
 from app.core.database import db
 from app.core.errors import DomainError

@@ -3,8 +3,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
 import sqlalchemy as sa
+from flask import current_app, render_template
 from sqlalchemy.orm import object_session
 
 from app.core.zones import wall_time

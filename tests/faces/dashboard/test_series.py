@@ -18,11 +18,11 @@ from app.modules.audit.models import AuditEvent
 from app.modules.notifications import content
 from app.modules.notifications.models import Notification
 from app.modules.tenants.models import Tenant
+from tests.faces.dashboard.test_new_appointment import NEW_CUSTOMER, new_url
 from tests.support import factories
 from tests.support.clients import signed_in
 from tests.support.database import scalars
 from tests.support.pages import form_fields, html, text
-from tests.faces.dashboard.test_new_appointment import NEW_CUSTOMER, new_url
 
 pytestmark = pytest.mark.usefixtures("messages_stay_in_the_outbox")
 LONDON = ZoneInfo("Europe/London")
@@ -121,7 +121,7 @@ def test_a_time_taken_since_the_review_is_a_409_with_the_review_and_its_choices_
     assert refused.status_code == 409
     again = html(refused)
     assert "Grace Hopper" in text(again) and f'id="occurrence-{(first + timedelta(days=3)).isoformat()}" class="conflict"' in again
-    assert f'value="11:00"' in again and 'value="Ada Lovelace"' in again
+    assert 'value="11:00"' in again and 'value="Ada Lovelace"' in again
     assert [a.id for a in scalars(clinic.tenant, select(Appointment)) if a.series_id] == []
     assert scalars(clinic.tenant, select(Series)) == [] and taken.id
 

@@ -17,7 +17,7 @@ from app.modules.audit.models import AuditEvent
 from app.modules.catalogue.models import LocationClosure
 from app.modules.notifications.models import Notification
 from app.modules.schedules.models import TimeOff
-from tests.support import factories
+from tests.support import factories, services
 from tests.support.database import scalars
 
 LONDON = ZoneInfo("Europe/London")
@@ -203,3 +203,21 @@ def test_edit_all_moves_each_to_the_new_local_time_or_none_when_one_is_taken(cli
     assert blocker.id not in {a.id for a in rows}
     (event,) = scalars(clinic.tenant, select(AuditEvent).where(AuditEvent.action == "series.moved"))
     assert len(event.details["before"]) == 4 and event.details["after"][0]["starts_at"].endswith("15:30:00+00:00")
+
+
+def test_the_exclusion_constraint_has_the_final_word_and_nothing_is_half_written(clinic, monkeypatch):
+    services.require("postgres")
+    first = next_monday()
+    other = someone_else(clinic, clinic.chloe, clinic.at(first + timedelta(weeks=2), "09:00"))
+    db.session.commit()
+    # As if the competitor had committed between our check and our insert: the first check misses it.
+    real, calls = series_booking._active_appointments, []
+    monkeypatch.setattr(series_booking, "_active_appointments",
+                        lambda *args: calls.append(args) or (real(*args) if len(calls) > 1 else []))
+    with pytest.raises(series_booking.SeriesConflicts) as refused:
+        book(clinic, plan(clinic, first, count=4))
+    assert [o.day for o in refused.value.occurrences if o.conflict] == [first + timedelta(weeks=2)]
+    db.session.rollback()
+    assert [a.id for a in scalars(clinic.tenant, select(Appointment))] == [other.id]
+    assert scalars(clinic.tenant, select(Series)) == []
+    assert scalars(clinic.tenant, select(AppointmentParticipant.appointment_id)) == [other.id]
