@@ -3,7 +3,7 @@ status, each conflict skipped or given another time), booking it, its page and c
 cancelling an occurrence, the following ones or all of them from the appointment page."""
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, request, url_for
+from flask import Response, abort, current_app, flash, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField, TimeField
@@ -166,7 +166,7 @@ def series_calendar(series_id: int):
     made = _visible_series(series_id)
     bookings = [p for a in series_booking.occurrences(db.session, made) for p in a.participants]
     body = exports.series_invitation(
-        bookings, organizer=current_tenant.name, organizer_email="no-reply@sloty.invalid",
+        bookings, organizer=current_tenant.name, organizer_email=current_app.config["MAIL_FROM"],
         manage_urls=[site_url(current_tenant, f"/bookings/{b.manage_token}") for b in bookings], now=clock.now(),
     )
     response = Response(body, mimetype="text/calendar")

@@ -95,7 +95,7 @@ def review(session: Session, plan: Plan, *, decisions: dict[str, str], now: date
     if plan.service.capacity != 1:
         raise SeriesError("A series is for one-to-one services; a group session is booked one at a time.",
                           field="service_id")
-    if not 1 <= plan.seats <= 1:
+    if plan.seats != 1:
         raise SeriesError("This service is for one person.", field="seats")
     zone = ZoneInfo(plan.location.timezone)
     days = local_days(plan.rule)
@@ -268,7 +268,7 @@ def in_scope(session: Session, appointment: Appointment, scope: str) -> list[App
     if scope == "following":
         query = query.where(Appointment.starts_at >= appointment.starts_at)
     chosen = list(session.scalars(query.order_by(Appointment.starts_at, Appointment.id)))
-    return chosen if appointment in chosen or not appointment.is_active else [appointment, *chosen]
+    return chosen
 
 
 def cancel_occurrences(session: Session, appointment: Appointment, *, scope: str, reason: str, actor, now: datetime,
