@@ -199,3 +199,16 @@ def test_another_practices_series_and_appointments_are_404(clinic, visitor, else
     assert desk.get(f"/dashboard/series/{theirs.id}").status_code == 404
     assert desk.post(f"/dashboard/appointments/{theirs.id}/series/cancel",
                      {"scope": "all", "reason": "x"}).status_code in (400, 404)
+
+
+def test_from_the_htmx_dialog_a_repeat_leads_the_browser_to_the_review(clinic, visitor):
+    desk = signed_in(visitor, clinic, "staff")
+    start = clinic.at(next_monday(), "09:00")
+    dialog = html(desk.get(new_url(clinic, start), htmx=True))
+    form = form_fields(dialog, "new-appointment-form") | {"service_id": clinic.dental.id} | NEW_CUSTOMER | {
+        "repeat_weeks": "1", "repeat_days": "0", "repeat_count": "3"}
+    sent = desk.post("/dashboard/appointments/new", form, htmx=True)
+    assert sent.status_code == 200 and urlsplit(sent.headers["HX-Redirect"]).path == "/dashboard/series/review"
+    review = desk.get(sent.headers["HX-Redirect"])
+    assert review.status_code == 200 and "3 dates, 0 in conflict" in text(html(review))
+    assert series_rows(clinic) == []
