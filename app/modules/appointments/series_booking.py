@@ -257,8 +257,9 @@ def occurrences(session: Session, series: Series) -> list[Appointment]:
     ))
 
 
-def in_scope(session: Session, appointment: Appointment, scope: str) -> list[Appointment]:
-    """The active occurrences ``scope`` names from ``appointment``: itself, itself and the later ones, or all."""
+def in_scope(session: Session, appointment: Appointment, scope: str, *, now: datetime) -> list[Appointment]:
+    """The active occurrences ``scope`` names from ``appointment``: itself, itself and the later ones, or all
+    (all those still to come, and itself: one already begun is left as it is)."""
     if scope not in SCOPES:
         raise SeriesError("Choose this appointment, this and the following ones, or all.", field="scope")
     if appointment.series_id is None or scope == "this":
@@ -267,6 +268,8 @@ def in_scope(session: Session, appointment: Appointment, scope: str) -> list[App
                                          Appointment.status.in_(ACTIVE_STATUSES))
     if scope == "following":
         query = query.where(Appointment.starts_at >= appointment.starts_at)
+    else:
+        query = query.where(sa.or_(Appointment.starts_at >= now, Appointment.id == appointment.id))
     chosen = list(session.scalars(query.order_by(Appointment.starts_at, Appointment.id)))
     return chosen
 
@@ -276,7 +279,7 @@ def cancel_occurrences(session: Session, appointment: Appointment, *, scope: str
     """Cancel the occurrences in ``scope``, with a reason, each as any cancellation (its reminders stop, its
     customer is told, it is audited), and the series' change audited once."""
     lifecycle._check_version(appointment, version)
-    chosen = in_scope(session, appointment, scope)
+    chosen = in_scope(session, appointment, scope, now=now)
     if not (reason or "").strip():
         raise lifecycle.AppointmentError("Give the reason for cancelling.", field="reason")
     for occurrence in chosen:
@@ -296,7 +299,7 @@ def move_occurrences(
     checked first, inside the providers' locks; when any cannot move, ``SeriesConflicts`` lists them all and
     none moves. Then each moves as ``lifecycle.move`` moves one (re-checked, notified, audited)."""
     lifecycle._check_version(appointment, version)
-    chosen = in_scope(session, appointment, scope)
+    chosen = in_scope(session, appointment, scope, now=now)
     lifecycle._lock_providers(session, {a.provider_id for a in chosen} | {provider.id})
     moving = {a.id for a in chosen}
     zone = ZoneInfo(appointment.location.timezone)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from app.core import clock
+from app.core import clock as app_clock
 from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules.appointments import series_booking
@@ -64,7 +64,7 @@ def plan(clinic, first_day, *, count=10, weekdays=(0,), wall="09:00", **more):
 
 
 def next_monday():
-    today = clock.now().astimezone(LONDON).date()
+    today = app_clock.now().astimezone(LONDON).date()
     return today + timedelta(days=7 - today.weekday())
 
 
@@ -72,7 +72,7 @@ def book(clinic, the_plan, decisions=None, **more):
     with tenant_context(clinic.tenant):
         customer = more.pop("customer", None) or factories.customer(clinic.tenant)
         return series_booking.book_series(db.session, clinic.tenant, the_plan, customer=customer,
-                                          decisions=decisions or {}, actor=None, now=clock.now(), **more)
+                                          decisions=decisions or {}, actor=None, now=app_clock.now(), **more)
 
 
 def test_a_weekly_series_across_march_and_october_keeps_nine_local(clinic):
@@ -113,7 +113,7 @@ def test_closures_and_time_off_are_conflicts_each_listed(clinic):
                                           ends_at=clinic.at(first + timedelta(weeks=3), "12:00")))
     db.session.commit()
     with tenant_context(clinic.tenant):
-        review = series_booking.review(db.session, plan(clinic, first, count=5), decisions={}, now=clock.now())
+        review = series_booking.review(db.session, plan(clinic, first, count=5), decisions={}, now=app_clock.now())
     assert [(o.day, o.problems) for o in review if o.conflict] == [
         (first + timedelta(weeks=1), ["Harbour Street is closed that day."]),
         (first + timedelta(weeks=3), ["Chloe Martin has time off then."]),
@@ -165,9 +165,9 @@ def test_cancel_this_and_the_following_ones_leaves_the_earlier_untouched(clinic)
     with tenant_context(clinic.tenant):
         with pytest.raises(series_booking.lifecycle.AppointmentError, match="reason"):
             series_booking.cancel_occurrences(db.session, db.session.get(Appointment, third.id), scope="following",
-                                              reason=" ", actor=None, now=clock.now())
+                                              reason=" ", actor=None, now=app_clock.now())
         series_booking.cancel_occurrences(db.session, db.session.get(Appointment, third.id), scope="following",
-                                          reason="Moving away", actor=None, now=clock.now())
+                                          reason="Moving away", actor=None, now=app_clock.now())
     db.session.commit()
     rows = occurrences_of(clinic, made)
     assert [a.status for a in rows] == ["confirmed", "confirmed", "cancelled", "cancelled", "cancelled"]
@@ -189,14 +189,14 @@ def test_edit_all_moves_each_to_the_new_local_time_or_none_when_one_is_taken(cli
         with pytest.raises(series_booking.SeriesConflicts) as refused:
             series_booking.move_occurrences(db.session, db.session.get(Appointment, second.id), scope="all",
                                             wall=time(14), provider=clinic.chloe, notify=True, actor=None,
-                                            now=clock.now())
+                                            now=app_clock.now())
     assert [o.day for o in refused.value.occurrences if o.problems] == [first + timedelta(weeks=2)]
     db.session.rollback()
     assert {a.starts_at.astimezone(LONDON).hour for a in occurrences_of(clinic, made)} == {9}
     with tenant_context(clinic.tenant):
         series_booking.move_occurrences(db.session, db.session.get(Appointment, second.id), scope="all",
                                         wall=time(15, 30), provider=clinic.chloe, notify=False, actor=None,
-                                        now=clock.now())
+                                        now=app_clock.now())
     db.session.commit()
     rows = occurrences_of(clinic, made)
     assert {a.starts_at.astimezone(LONDON).strftime("%a %H:%M") for a in rows} == {"Mon 15:30"}
@@ -221,3 +221,16 @@ def test_the_exclusion_constraint_has_the_final_word_and_nothing_is_half_written
     assert [a.id for a in scalars(clinic.tenant, select(Appointment))] == [other.id]
     assert scalars(clinic.tenant, select(Series)) == []
     assert scalars(clinic.tenant, select(AppointmentParticipant.appointment_id)) == [other.id]
+
+
+def test_all_means_those_still_to_come_one_already_begun_is_left_as_it_is(clinic, clock):
+    made = book(clinic, plan(clinic, next_monday(), count=4))
+    db.session.commit()
+    rows = occurrences_of(clinic, made)
+    clock.move_to(rows[1].starts_at + timedelta(minutes=40))  # the second is over, not yet marked completed
+    with tenant_context(clinic.tenant):
+        cancelled = series_booking.cancel_occurrences(db.session, db.session.get(Appointment, rows[3].id), scope="all",
+                                                      reason="Stopping", actor=None, now=app_clock.now())
+    db.session.commit()
+    assert [a.id for a in cancelled] == [rows[2].id, rows[3].id]
+    assert [a.status for a in occurrences_of(clinic, made)] == ["confirmed", "confirmed", "cancelled", "cancelled"]
