@@ -1,11 +1,10 @@
 """A recurring series as the front desk makes it in Chromium with JavaScript off: the create page's "Repeat"
 fieldset, the review with a conflict skipped, the series booked, one of its appointments cancelled with the
-following ones; with no serious or critical axe-core violation on the review."""
+following ones. (The review's axe-core check is in test_accessibility.py's sweep: axe needs JavaScript.)"""
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -20,6 +19,7 @@ LONDON = ZoneInfo("Europe/London")
 
 def test_without_javascript_a_series_is_reviewed_booked_and_cut_short(app, desk, live_server, page_without_js):
     clinic, page = desk["clinic"], page_without_js
+    page.set_default_timeout(10_000)
     today = clock.now().astimezone(LONDON).date()
     first = today + timedelta(days=7 - today.weekday())
     third = first + timedelta(weeks=2)
@@ -40,9 +40,6 @@ def test_without_javascript_a_series_is_reviewed_booked_and_cut_short(app, desk,
     expect(page.get_by_role("heading", level=1)).to_have_text("Review the series")
     expect(page.locator("#occurrences caption")).to_contain_text("4 dates, 1 in conflict")
     expect(page.locator(f"#occurrence-{third.isoformat()}")).to_contain_text("Ada Lovelace")
-    results = Axe().run(page)
-    serious = [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
     assert committed(clinic, select(Appointment).where(Appointment.series_id.is_not(None))) == []
     page.get_by_label(f"For {page.locator(f'#occurrence-{third.isoformat()} th').inner_text()}").select_option(
         label="Skip this date")

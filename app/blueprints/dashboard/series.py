@@ -26,6 +26,8 @@ from app.web.rendering import render, see_other
 from app.web.sites import current_tenant
 
 REVIEW = "dashboard/series/review.html"
+# The appointment page has its own move and cancel forms: these fields' ids and names must differ from theirs.
+MOVE_PREFIX, CANCEL_PREFIX = "series_move", "series_cancel"
 SCOPE_CHOICES = [("this", "This appointment"), ("following", "This and the following ones"),
                  ("all", "All of the series")]
 
@@ -179,7 +181,7 @@ def move_series_form(item, form=None, choices=None) -> MoveSeriesForm:
     the page has them already: no second query)."""
     if form is None:
         local = item.starts_at.astimezone(ZoneInfo(item.location.timezone))
-        form = MoveSeriesForm(formdata=None, data={"starts_at": local.time().replace(second=0, microsecond=0),
+        form = MoveSeriesForm(formdata=None, prefix=MOVE_PREFIX, data={"starts_at": local.time().replace(second=0, microsecond=0),
                                                    "provider_id": item.provider_id, "version": item.version,
                                                    "scope": "following", "notify": True})
     form.provider_id.choices = choices if choices is not None else [
@@ -205,7 +207,7 @@ def move_series(appointment_id: int):
     item = visible_appointment(appointment_id)
     if item.series_id is None:
         abort(404)
-    form = move_series_form(item, MoveSeriesForm())
+    form = move_series_form(item, MoveSeriesForm(prefix=MOVE_PREFIX))
     if not form.validate_on_submit():
         return _series_page(item, move_form=form, status=422)
     provider = get_or_404(Provider, form.provider_id.data)
@@ -234,7 +236,7 @@ def cancel_series(appointment_id: int):
     item = visible_appointment(appointment_id)
     if item.series_id is None:
         abort(404)
-    form = CancelSeriesForm()
+    form = CancelSeriesForm(prefix=CANCEL_PREFIX)
     if not form.validate_on_submit():
         return _series_page(item, cancel_form=form, status=422)
     try:
@@ -252,5 +254,6 @@ def series_forms(item, choices):
     """The appointment page's series forms, as served (None when it is not an active occurrence of a series)."""
     if item.series_id is None or not item.is_active:
         return None, None
-    return move_series_form(item, choices=choices), CancelSeriesForm(formdata=None, version=item.version, scope="following")
+    return move_series_form(item, choices=choices), CancelSeriesForm(formdata=None, prefix=CANCEL_PREFIX, version=item.version,
+                                                                  scope="following")
 

@@ -147,10 +147,10 @@ def test_cancel_this_and_the_following_from_an_appointment_page(clinic, visitor)
     page = html(desk.get(f"/dashboard/appointments/{rows[2].id}"))
     assert "Part of a series" in text(page)
     form = form_fields(page, "cancel-series")
-    assert form["scope"] == "following"
+    assert form["series_cancel-scope"] == "following"
     missing = desk.post(f"/dashboard/appointments/{rows[2].id}/series/cancel", form)
     assert missing.status_code == 422 and "Give the reason for cancelling." in text(html(missing))
-    done = desk.post(f"/dashboard/appointments/{rows[2].id}/series/cancel", form | {"reason": "Moving away"})
+    done = desk.post(f"/dashboard/appointments/{rows[2].id}/series/cancel", form | {"series_cancel-reason": "Moving away"})
     assert done.status_code == 303
     assert [a.status for a in series_rows(clinic)] == ["confirmed", "confirmed", "cancelled", "cancelled", "cancelled"]
     (event,) = scalars(clinic.tenant, select(AuditEvent).where(AuditEvent.action == "series.cancelled"))
@@ -163,12 +163,12 @@ def test_edit_all_to_another_time_then_the_ics_parsed_back(clinic, visitor):
     desk = signed_in(visitor, clinic, "staff")
     rows = booked_series(desk, clinic, count=4)
     form = form_fields(html(desk.get(f"/dashboard/appointments/{rows[1].id}")), "move-series")
-    moved = desk.post(f"/dashboard/appointments/{rows[1].id}/series/move", form | {"scope": "all", "starts_at": "14:30"})
+    moved = desk.post(f"/dashboard/appointments/{rows[1].id}/series/move", form | {"series_move-scope": "all", "series_move-starts_at": "14:30"})
     assert moved.status_code == 303
     assert {a.starts_at.astimezone(LONDON).strftime("%a %H:%M") for a in series_rows(clinic)} == {"Mon 14:30"}
     desk.post(f"/dashboard/appointments/{rows[3].id}/series/cancel", {
         **form_fields(html(desk.get(f"/dashboard/appointments/{rows[3].id}")), "cancel-series"),
-        "scope": "this", "reason": "Away"})
+        "series_cancel-scope": "this", "series_cancel-reason": "Away"})
     download = desk.get(f"/dashboard/series/{rows[0].series_id}/calendar.ics")
     assert download.status_code == 200 and download.mimetype == "text/calendar"
     events = Calendar.from_ical(download.data).walk("VEVENT")
@@ -198,7 +198,7 @@ def test_another_practices_series_and_appointments_are_404(clinic, visitor, else
     theirs = elsewhere["appointment"]
     assert desk.get(f"/dashboard/series/{theirs.id}").status_code == 404
     assert desk.post(f"/dashboard/appointments/{theirs.id}/series/cancel",
-                     {"scope": "all", "reason": "x"}).status_code in (400, 404)
+                     {"series_cancel-scope": "all", "series_cancel-reason": "x"}).status_code in (400, 404)
 
 
 def test_from_the_htmx_dialog_a_repeat_leads_the_browser_to_the_review(clinic, visitor):
