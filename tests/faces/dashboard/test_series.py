@@ -195,10 +195,16 @@ def test_the_one_confirmation_lists_the_series_and_carries_every_date(clinic, vi
 
 def test_another_practices_series_and_appointments_are_404(clinic, visitor, elsewhere):
     desk = signed_in(visitor, clinic, "staff")
-    theirs = elsewhere["appointment"]
+    rows = booked_series(desk, clinic, count=2)
+    ours = form_fields(html(desk.get(f"/dashboard/appointments/{rows[0].id}")), "cancel-series")
+    theirs = elsewhere["series"]
     assert desk.get(f"/dashboard/series/{theirs.id}").status_code == 404
-    assert desk.post(f"/dashboard/appointments/{theirs.id}/series/cancel",
-                     {"series_cancel-scope": "all", "series_cancel-reason": "x"}).status_code in (400, 404)
+    assert desk.get(f"/dashboard/series/{theirs.id}/calendar.ics").status_code == 404
+    refused = desk.post(f"/dashboard/appointments/{elsewhere['appointment'].id}/series/cancel",
+                        ours | {"series_cancel-scope": "all", "series_cancel-reason": "x"})
+    assert refused.status_code == 404
+    assert scalars(elsewhere["tenant"], select(Appointment.status)) == ["confirmed"]
+    assert scalars(clinic.tenant, select(AuditEvent).where(AuditEvent.action == "series.cancelled")) == []
 
 
 def test_from_the_htmx_dialog_a_repeat_leads_the_browser_to_the_review(clinic, visitor):
