@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 LONDON = ZoneInfo("Europe/London")
 
 
-def test_without_javascript_a_series_is_reviewed_booked_and_cut_short(app, desk, live_server, page_without_js):
+def test_without_javascript_a_series_is_reviewed_booked_and_cut_short(app, desk, live_server, page_without_js):  # noqa: F811
     clinic, page = desk["clinic"], page_without_js
     page.set_default_timeout(10_000)
     today = clock.now().astimezone(LONDON).date()
