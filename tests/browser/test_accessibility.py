@@ -16,12 +16,13 @@ pytestmark = pytest.mark.browser
 SERIOUS = ("serious", "critical")
 # GET routes that answer a download, not a page: axe has nothing to read (a browser saves them instead of
 # showing them). The pages linking to them are swept; their headers are checked with every other answer's
-# in tests/faces/test_every_route.py, and their contents in test_reports.py and test_customer_privacy.py.
+# in tests/faces/test_every_route.py, and their contents in test_reports.py, test_customer_privacy.py and
+# test_series.py (the series' .ics, parsed back).
 DOWNLOADS = {
     "dashboard.export_customer_json", "dashboard.export_customer_csv",
     "dashboard.reports_csv", "dashboard.report_utilisation_csv", "dashboard.report_revenue_csv",
     "dashboard.report_customers_csv", "dashboard.report_lead_time_csv", "dashboard.report_busiest_hours_csv",
-    "dashboard.report_appointments_csv", "dashboard.export_download",
+    "dashboard.report_appointments_csv", "dashboard.export_download", "dashboard.series_calendar",
 }
 
 

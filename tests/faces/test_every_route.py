@@ -84,6 +84,13 @@ BUDGETS = {
     # The tenant, the user; the provider, the location, then the services offered there (one statement).
     # A no-JavaScript search (?q=) adds its one statement.
     "dashboard.new_appointment": 5,
+    # A series' review: the tenant, the user, the provider, the location, the services offered, the customer
+    # picked; the availability engine's 3 over the whole series; the provider's appointments in its range.
+    "dashboard.series_review": 10,
+    # A series: the tenant, the user, the series, its provider (who may see it); its appointments with their
+    # providers, bookings and customers; the customer, service and location shown.
+    "dashboard.series": 9,
+    "dashboard.series_calendar": 11,  # as the page, and each booking's appointment's service and location for its event
     "dashboard.customer_search": 3,  # the tenant, the user, then the customers matching in one statement
     "dashboard.customers": 3,
     # The tenant, the user, the entries with their customers, services, locations and providers (one each),

@@ -9,7 +9,7 @@ from app.core import clock
 from app.core.database import db
 from app.core.tenancy import tenant_context
 from app.modules.accounts.models import User
-from app.modules.appointments.models import Appointment
+from app.modules.appointments.models import Appointment, Series
 from app.modules.billing.models import Plan
 from app.modules.catalogue.models import Location, Provider, Service, ServiceCategory
 from app.modules.customers.models import Customer
@@ -36,6 +36,7 @@ ID_ARGUMENTS = {
     "provider_id": Provider,
     "question_id": ParameterDefinition,
     "resource_id": Resource,
+    "series_id": Series,
     "service_id": Service,
     "tenant_id": Tenant,
     "user_id": User,
@@ -89,7 +90,7 @@ def methods_of(rule) -> list[str]:
 
 def shown_name(practice, model) -> str:
     """What a record's page shows of it: its name or, for an appointment, its service's."""
-    if model is Appointment:
+    if model in (Appointment, Series):  # a series' page is named by its service too
         return practice["service"].name
     row = row_of(practice, model)
     return row.label if model is ParameterDefinition else row.name

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from app.core import clock
 from app.core.database import db
 from app.core.tenancy import tenant_context
+from app.modules.appointments.models import Series
 from app.modules.catalogue.models import Location, Provider, ProviderLocation, ProviderService, Service, ServiceCategory
 from app.modules.intake.models import ParameterDefinition, ParameterOption, ParameterRule, ServiceParameter
 from app.modules.resources.models import Resource
@@ -171,8 +172,22 @@ def build_practice(slug: str | None = None, **fields) -> dict:
     cust = factories.customer(t)
     appt = factories.appointment(t, location=loc, provider=prov, service=svc, customer=cust)
     room = factories.save(t, Resource(tenant_id=t.id, location_id=loc.id, name="Room 1", kind="treatment room"))
+    series = a_series(t, appt, cust, loc)
     return {"tenant": t, "owner": owner, "location": loc, "category": category, "service": svc, "provider": prov,
-            "customer": cust, "appointment": appt, "resource": room}
+            "customer": cust, "appointment": appt, "resource": room, "series": series}
+
+
+def a_series(tenant, appointment, customer, location) -> Series:
+    """A weekly series of which ``appointment`` is the first (and only booked) occurrence: the row series routes take."""
+    local = appointment.starts_at.astimezone(ZoneInfo(location.timezone))
+    series = factories.save(tenant, Series(
+        tenant_id=tenant.id, customer_id=customer.id, service_id=appointment.service_id,
+        provider_id=appointment.provider_id, location_id=location.id, interval_weeks=1,
+        weekdays=str(local.weekday()), start_time=local.time(), first_day=local.date(), count=2,
+    ))
+    appointment.series_id = series.id
+    factories.save(tenant, appointment)
+    return series
 
 
 def a_duplicate(tenant, customer, **fields):

@@ -43,6 +43,7 @@ ARGUMENTS = {
     "service_id": lambda p: p["service"].id,
     "tenant_id": lambda p: p["tenant"].id,
     "plan_id": lambda p: p["plan"].id,
+    "series_id": lambda p: p["series"].id,
     "user_id": lambda p: p["owner"].id,
     "token": lambda p: p["manage_token"],
     "filename": lambda p: "sloty.css",
@@ -78,6 +79,12 @@ QUERIES = {
                                             "start": a_free_slot(p)},
     "dashboard.customer_search": lambda p: {"q": p["customer"].name[:4]},
     "booking.waitlist_join": lambda p: {"location": p["location"].id, "provider": "any"},
+    # A series' review: the create form as sent with a repeat (every week, three times, from a free slot).
+    "dashboard.series_review": lambda p: {"provider_id": p["provider"].id, "location_id": p["location"].id,
+                                          "start": (start := a_free_slot(p)), "service_id": p["service"].id,
+                                          "customer_id": p["customer"].id, "repeat_weeks": 1, "repeat_count": 3,
+                                          "repeat_days": datetime.strptime(start, "%Y-%m-%dT%H:%MZ").replace(
+                                              tzinfo=timezone.utc).astimezone(ZoneInfo(p["location"].timezone)).weekday()},
     "dashboard.customers": lambda p: {"q": p["customer"].name[:4]},
     # The merge's confirmation, of the practice's customer and its duplicate.
     "dashboard.customer_merge": lambda p: {"with": p["duplicate"].id},
@@ -289,6 +296,7 @@ def route_practice(app) -> dict:
                           customer=made["duplicate"], starts_at=made["appointment"].starts_at + timedelta(days=1))
     a_subscription(made)
     return made
+
 
 
 @pytest.fixture

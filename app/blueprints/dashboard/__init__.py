@@ -48,6 +48,7 @@ from app.blueprints.dashboard import (  # noqa: E402,F401
     providers,
     reports,
     resources,
+    series,
     services,
     settings,
     team,

@@ -11,6 +11,7 @@ from app.blueprints.dashboard import bp
 from app.blueprints.dashboard.access import visible_appointment
 from app.blueprints.dashboard.calendar import Shown
 from app.blueprints.dashboard.forms import AppointmentActionForm, CancelAppointmentForm, MoveAppointmentForm, version_of
+from app.blueprints.dashboard.series import series_forms
 from app.core import clock
 from app.core.database import db
 from app.core.errors import DomainError
@@ -39,16 +40,21 @@ def _move_form(item: Appointment, form=None) -> MoveAppointmentForm:
     return form
 
 
-def _appointment_page(item: Appointment, *, form=None, move_form=None, status: int = 200, block: str | None = None):
+def _appointment_page(item: Appointment, *, form=None, move_form=None, status: int = 200, block: str | None = None,
+                      series_move_form=None, series_cancel_form=None, series_conflicts=None):
+    move_form = move_form or (_move_form(item) if item.is_active else None)  # a refused move shows why
+    served_move, served_cancel = series_forms(item, move_form.provider_id.choices if move_form else [])
     return render(
         "dashboard/appointments/appointment.html", block, status=status, appointment=item,
         form=form or CancelAppointmentForm(formdata=None, version=item.version), action_form=FlaskForm(),
         version_form=AppointmentActionForm(formdata=None, version=item.version),
         actions=lifecycle.allowed_actions(item) if item.is_active else [],
-        move_form=move_form or (_move_form(item) if item.is_active else None),  # a refused move shows why
+        move_form=move_form,
         notifications=outbox.history(db.session, item.id),
         # Only a service that needs a resource asks which one: the others cost nothing more.
         room=usage.resource_of(db.session, item.id) if item.service.resource_kind else None,
+        series_move_form=series_move_form or served_move, series_cancel_form=series_cancel_form or served_cancel,
+        series_conflicts=series_conflicts,
     )
 
 

@@ -1,11 +1,23 @@
 """Booking from the calendar as staff: a caller into a slot (a page, or a dialog with htmx), or a walk-in now."""
 import secrets
+from urllib.parse import urlencode
 
 from flask import abort, flash, make_response, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TelField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.blueprints.booking.params import INSTANT_FORMAT, parse_instant
 from app.blueprints.dashboard import bp
@@ -15,6 +27,7 @@ from app.core.database import db
 from app.core.errors import DomainError
 from app.core.tenancy import scoped_get
 from app.modules.appointments import staff_booking
+from app.modules.appointments.series import MAX_OCCURRENCES, WEEKDAY_NAMES
 from app.modules.catalogue.models import Location, Provider
 from app.modules.customers.contacts import ContactError, normalise_email, normalise_phone, region_for_timezone
 from app.modules.customers.directory import Contact, appointment_history
@@ -49,6 +62,14 @@ class NewAppointmentForm(FlaskForm):
                           description="Email the booking confirmation now, and the reminders before it.")
     override_rules = BooleanField("Book outside the online rules",
                                   description="Outside working hours, inside the minimum notice or beyond the horizon.")
+    # The "Repeat" fieldset: with a repeat chosen, "Book" leads to the series' review (dashboard/series.py).
+    repeat_weeks = SelectField("Repeat", coerce=int, default=0, choices=[
+        (0, "Does not repeat"), (1, "Every week"), (2, "Every 2 weeks"), (3, "Every 3 weeks"), (4, "Every 4 weeks")])
+    repeat_days = SelectMultipleField("On", coerce=int, choices=list(enumerate(WEEKDAY_NAMES)),
+                                      widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    repeat_count = WholeNumberField("Ending after (times)",
+                                    validators=[Optional(), NumberRange(min=2, max=MAX_OCCURRENCES)])
+    repeat_until = DateField("Or ending on", validators=[Optional()])
 
     def validate_service_id(self, field):
         if field.data not in {value for value, _ in field.choices}:
@@ -150,6 +171,11 @@ def new_appointment():
     valid = form.validate_on_submit()
     if starts_at is None:
         form.form_errors.append("That time could not be read: choose it again from the calendar.")
+    elif valid and form.repeat_weeks.data:
+        # A series is checked occurrence by occurrence before anything is booked: its review page, by GET
+        # (it writes nothing), with the form as it was filled in.
+        kept = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        return see_other(url_for("dashboard.series_review") + "?" + urlencode(kept))
     elif valid:
         return _book(form, provider, location, services, lambda customer, service: staff_booking.book_by_staff(
             db.session, current_tenant, service=service, provider=provider, location=location, starts_at=starts_at,

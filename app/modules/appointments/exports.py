@@ -12,11 +12,36 @@ def invitation(
     method: str = "PUBLISH",
 ) -> bytes:
     """One booking as a calendar event. The UID is stable and SEQUENCE rises, so updates replace it."""
-    appointment = made.appointment
+    calendar = _calendar(method)
+    calendar.add_component(_event(made, organizer=organizer, organizer_email=organizer_email, manage_url=manage_url,
+                                  now=now, method=method))
+    return calendar.to_ical()
+
+
+def series_invitation(
+    bookings: list[AppointmentParticipant], *, organizer: str, organizer_email: str, manage_urls: list[str],
+    now: datetime, method: str = "PUBLISH",
+) -> bytes:
+    """A recurring series as one event per occurrence, each with the UID its own emails use (so a later
+    reschedule or cancellation of one occurrence replaces just that one); cancelled ones marked CANCELLED.
+    One event each, rather than an RRULE with exceptions, because occurrences are edited one by one."""
+    calendar = _calendar(method)
+    for made, manage_url in zip(bookings, manage_urls):
+        calendar.add_component(_event(made, organizer=organizer, organizer_email=organizer_email,
+                                      manage_url=manage_url, now=now, method=method))
+    return calendar.to_ical()
+
+
+def _calendar(method: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//Sloty//Appointments//EN")
     calendar.add("version", "2.0")
     calendar.add("method", method)
+    return calendar
+
+
+def _event(made: AppointmentParticipant, *, organizer, organizer_email, manage_url, now, method) -> Event:
+    appointment = made.appointment
     event = Event()
     event.add("uid", f"booking-{made.id}-{made.tenant_id}@sloty")
     event.add("dtstamp", now)
@@ -35,8 +60,7 @@ def invitation(
     attendee.params["cn"] = vText(made.customer.name)
     attendee.params["rsvp"] = "FALSE"
     event.add("attendee", attendee)
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return event
 
 
 def google_calendar_link(made: AppointmentParticipant, *, practice: str, manage_url: str) -> str:

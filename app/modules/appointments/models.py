@@ -1,5 +1,5 @@
 """Appointments and who attends them."""
-from datetime import datetime
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -37,6 +37,7 @@ class Appointment(TenantOwned, db.Model):
         ("location_id", "locations"),
         ("provider_id", "providers"),
         ("service_id", "services"),
+        ("series_id", "series"),
         extra=(
             sa.UniqueConstraint("manage_token", name="uq_appointments_manage_token"),
             sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_appointments_tenant_id_idempotency_key"),
@@ -73,6 +74,8 @@ class Appointment(TenantOwned, db.Model):
     cancelled_late: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Raised by every change of time, provider or status: a change made from a stale view is refused.
     version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
+    # The recurring series this appointment is an occurrence of (series_booking), if any.
+    series_id: Mapped[int | None]
 
     location = relationship("Location", primaryjoin="Location.id == foreign(Appointment.location_id)")
     provider = relationship("Provider", primaryjoin="Provider.id == foreign(Appointment.provider_id)")
@@ -85,6 +88,43 @@ class Appointment(TenantOwned, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class Series(TenantOwned, db.Model):
+    """A recurring appointment as staff made it: every ``interval_weeks`` weeks on ``weekdays`` at the local
+    ``start_time``, from ``first_day`` for ``count`` occurrences or until ``until``. The rule is kept as made;
+    the occurrences (appointments with this ``series_id``) are the truth once edited or cancelled."""
+
+    __tablename__ = "series"
+    __table_args__ = tenant_table_args(
+        "series",
+        ("customer_id", "customers"),
+        ("service_id", "services"),
+        ("provider_id", "providers"),
+        ("location_id", "locations"),
+        extra=(
+            sa.UniqueConstraint("tenant_id", "idempotency_key", name="uq_series_tenant_id_idempotency_key"),
+            sa.CheckConstraint("interval_weeks BETWEEN 1 AND 12", name="interval_weeks_range"),
+            sa.CheckConstraint("count IS NOT NULL OR until IS NOT NULL", name="ends"),
+        ),
+    )
+
+    customer_id: Mapped[int]
+    service_id: Mapped[int]
+    provider_id: Mapped[int]
+    location_id: Mapped[int]
+    interval_weeks: Mapped[int]
+    weekdays: Mapped[str] = mapped_column(sa.String(20))  # ISO weekdays less one, e.g. "0,3" (Monday, Thursday)
+    start_time: Mapped[time] = mapped_column(sa.Time)
+    first_day: Mapped[date] = mapped_column(sa.Date)
+    count: Mapped[int | None]
+    until: Mapped[date | None] = mapped_column(sa.Date)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+
+    customer = relationship("Customer", primaryjoin="Customer.id == foreign(Series.customer_id)")
+    service = relationship("Service", primaryjoin="Service.id == foreign(Series.service_id)")
+    provider = relationship("Provider", primaryjoin="Provider.id == foreign(Series.provider_id)")
+    location = relationship("Location", primaryjoin="Location.id == foreign(Series.location_id)")
 
 
 class AppointmentParticipant(TenantOwned, db.Model):

@@ -97,12 +97,18 @@ class _Place:
 
 
 def _place(session, service, provider, location, starts_at: datetime) -> _Place:
+    day = starts_at.astimezone(ZoneInfo(location.timezone)).date()
+    return place_over(session, service, provider, location, day, day)
+
+
+def place_over(session, service, provider, location, first_day, last_day) -> _Place:
+    """What ``broken_rules`` needs for any start of ``provider`` from ``first_day`` to ``last_day`` (local dates):
+    one load for a whole recurring series. Refused when the provider does not offer the service there."""
     if not (provider.active and location.active and service.active) or service.id not in {
         s.id for s in offered_services(session, provider, location)
     }:
         raise StaffBookingError(f"{provider.name} does not offer {service.name} at {location.name}.", field="service_id")
-    day = starts_at.astimezone(ZoneInfo(location.timezone)).date()
-    calendar = availability.load(session, service=service, location=location, first_day=day, last_day=day,
+    calendar = availability.load(session, service=service, location=location, first_day=first_day, last_day=last_day,
                                  provider_id=provider.id)
     mine = calendar.provider(provider.id)
     return _Place(calendar, mine.duration, mine.price if mine.price is not None else service.price)

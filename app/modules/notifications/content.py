@@ -3,12 +3,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlalchemy.orm import object_session
 
 from app.core.zones import wall_time
 from app.modules.appointments import exports
-from app.modules.appointments.models import AppointmentParticipant
+from app.modules.appointments.models import Appointment, AppointmentParticipant, with_appointment_details
 from app.modules.notifications.models import Notification
 from app.modules.platform import settings
 from app.modules.tenants import site_url
@@ -68,12 +69,22 @@ def build(notification: Notification, tenant: Tenant, booking: AppointmentPartic
             "zone_name": f"{appointment.location.timezone} ({appointment.starts_at.astimezone(zone).strftime('%Z')})",
         }
         method = CALENDAR_METHODS.get(notification.kind)
-        if method:
+        if (series_id := notification.payload.get("series_id")) and session is not None:
+            # A series' one confirmation: every occurrence listed, and in the attachment.
+            bookings = _series_bookings(session, series_id, booking.customer_id)
+            context["series"] = [(b, wall_time(b.appointment.starts_at, zone, "%a %-d %B %Y at %H:%M")) for b in bookings]
+            calendar = exports.series_invitation(
+                bookings, organizer=tenant.name, organizer_email=current_app.config["MAIL_FROM"],
+                manage_urls=[site_url(tenant, f"/bookings/{b.manage_token}") for b in bookings], now=now, method=method,
+            )
+        elif method:
             calendar = exports.invitation(
                 booking, organizer=tenant.name, organizer_email=current_app.config["MAIL_FROM"], manage_url=manage_url,
                 now=now, method=method,
             )
     subject = f"{SUBJECTS[notification.kind]} — {tenant.name}"
+    if context.get("series"):
+        subject = f"Your {len(context['series'])} appointments are booked — {tenant.name}"
     return Content(
         subject=subject,
         text=render_template("email/message.txt", **context),
@@ -82,3 +93,13 @@ def build(notification: Notification, tenant: Tenant, booking: AppointmentPartic
         calendar=calendar,
         calendar_method=method,
     )
+
+
+def _series_bookings(session, series_id: int, customer_id: int) -> list[AppointmentParticipant]:
+    """The customer's bookings of the series' occurrences, by start, with what the email shows of each."""
+    return list(session.scalars(
+        sa.select(AppointmentParticipant).join(Appointment, Appointment.id == AppointmentParticipant.appointment_id)
+        .where(Appointment.series_id == series_id, Appointment.tenant_id == AppointmentParticipant.tenant_id,
+               AppointmentParticipant.customer_id == customer_id)
+        .order_by(Appointment.starts_at).options(*with_appointment_details())
+    ))

@@ -23,6 +23,8 @@ DAILY_WORK = {
     "dashboard.new_appointment", "dashboard.walk_in", "dashboard.customer_search",
     "dashboard.customers", "dashboard.update_customer_details", "dashboard.update_customer_consent",
     "dashboard.update_customer_answers", "dashboard.add_customer_note",
+    "dashboard.series_review", "dashboard.create_series", "dashboard.series", "dashboard.series_calendar",
+    "dashboard.move_series", "dashboard.cancel_series",
 }
 # A provider's calendar feed: owners and admins, and the provider themself (tests/faces/test_calendar_feed.py);
 # the practice's provider here is nobody's account, so for this walk it is the set-up's alone.
