@@ -301,6 +301,11 @@ POSTS: dict[str, Post] = {
     "dashboard.save_waitlist_settings": Post(page="dashboard.practice_settings", form=lambda p: {"hold_minutes": "30"}),
     "dashboard.offer_waitlist_time": Post(page="dashboard.waitlist", changes=False, form=lambda p: {
         f"entry-{p['waitlist']['entry'].id}-day": _free_day(p), f"entry-{p['waitlist']['entry'].id}-time": "11:00"}),
+    "dashboard.create_series": Post(page="dashboard.series_review", changes=False),
+    "dashboard.move_series": Post(page="dashboard.appointment",
+                                  form=lambda p: {"series_move-scope": "all", "series_move-starts_at": "11:00"}),
+    "dashboard.cancel_series": Post(page="dashboard.appointment",
+                                    form=lambda p: {"series_cancel-scope": "all", "series_cancel-reason": "Moving away"}),
     "dashboard.walk_in": Post(page="dashboard.new_appointment", form_of="/dashboard/appointments/new",
                               form=lambda p: {"customer_id": p["customer"].id}, changes=False),
     "dashboard.move_appointment": Post(page="dashboard.appointment"),
