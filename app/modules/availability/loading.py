@@ -242,7 +242,7 @@ def _load_booked(session, tenant_id, providers, range_start, range_end, ignore_a
     # Each row is a Booked, fields in order: a picker reads hundreds.
     make = Booked._make
     for row in session.execute(_booked_query(ignoring_one=ignore_appointment_id is not None, native_utc=native_utc),
-                               params):
+                               params).all():  # fetched at once: iterating a cursor result fetches row by row
         booked = make(row)
         providers[booked.provider_id].booked.append(booked)
 
