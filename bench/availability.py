@@ -362,6 +362,14 @@ def percentile(values: list[float], p: int) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
 
 
+def summarise(results: dict) -> dict:
+    """Each result's timings (seconds) replaced by its p50 and p95 (milliseconds) and sample count."""
+    for result in results.values():
+        timings = result.pop("timings")
+        result |= {"p50": percentile(timings, 50), "p95": percentile(timings, 95), "samples": len(timings)}
+    return results
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

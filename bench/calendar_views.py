@@ -94,10 +94,7 @@ def measure(app, seeded, requests: int, time_limit: float) -> dict[str, dict]:
             results[name]["timings"].append(time.perf_counter() - began)
         if time.perf_counter() > deadline:
             break
-    for result in results.values():
-        timings = result.pop("timings")
-        result |= {"p50": seeding.percentile(timings, 50), "p95": seeding.percentile(timings, 95), "samples": len(timings)}
-    return results
+    return seeding.summarise(results)
 
 
 def main(argv=None) -> None:

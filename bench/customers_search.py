@@ -11,34 +11,18 @@ one at a time, signed in as the front desk), and PostgreSQL's plan for the direc
 The database is dropped and created afresh, and dropped again at the end (``--keep`` leaves it).
 """
 import argparse
-import importlib.util
 import os
 import random
 import re
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH.parent))
+import availability as seeding  # bench/availability.py: database, statement counting, statistics (and app/ on the path)
+from sqlalchemy.engine import make_url
 
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from app.core.database import db  # noqa: E402
-from app.core.tenancy import all_tenants, tenant_context  # noqa: E402
-from app.modules import accounts, tenants  # noqa: E402
-
-
-def _load_seeding():
-    """bench/availability.py (database, statement counting, statistics), loaded by its path."""
-    spec = importlib.util.spec_from_file_location("bench_availability", BENCH / "availability.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-seeding = _load_seeding()
+from app.core.database import db
+from app.core.tenancy import all_tenants, tenant_context
+from app.modules import accounts, tenants
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/sloty_bench_customers"
 SIZES = (5_000, 50_000)

@@ -12,37 +12,18 @@ there), so that the shared machine's load falls on both sizes alike; with each p
 
 The database is dropped and created afresh, and dropped again at the end (``--keep`` leaves it).
 """
-import sys
-from pathlib import Path
+import argparse
+import os
+import time
 
-# bench/calendar.py is the standard library's calendar module's namesake: keep this folder off the path.
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH]
-sys.path.insert(0, str(BENCH.parent))
+import availability as seeding  # bench/availability.py: database, seeding, statistics (and app/ on the path)
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
-import argparse  # noqa: E402
-import importlib.util  # noqa: E402
-import os  # noqa: E402
-import time  # noqa: E402
-
-
-def _load_seeding():
-    """bench/availability.py (database, seeding, statistics), loaded by its path."""
-    spec = importlib.util.spec_from_file_location("bench_availability", BENCH / "availability.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-seeding = _load_seeding()
-
-import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from app.core.database import db  # noqa: E402
-from app.core.tenancy import tenant_context  # noqa: E402
-from app.modules import accounts  # noqa: E402
-from app.modules.tenants.models import Tenant  # noqa: E402
+from app.core.database import db
+from app.core.tenancy import tenant_context
+from app.modules import accounts
+from app.modules.tenants.models import Tenant
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/sloty_bench_reports"
 EMAIL, PASSWORD = "owner@example.com", "bench-password-1234"
@@ -123,10 +104,7 @@ def measure(app, slugs: dict[int, str], requests: int, time_limit: float) -> dic
                 results[(size, name)]["timings"].append(time.perf_counter() - began)
         if time.perf_counter() > deadline:
             break
-    for result in results.values():
-        timings = result.pop("timings")
-        result |= {"p50": seeding.percentile(timings, 50), "p95": seeding.percentile(timings, 95), "samples": len(timings)}
-    return results
+    return seeding.summarise(results)
 
 
 def main(argv=None) -> None:
