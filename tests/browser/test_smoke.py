@@ -27,6 +27,9 @@ def test_demo_booking_home_shows_the_practice_and_its_services(demo, live_server
     expect(page.get_by_text("Brooklyn Studio")).to_be_visible()
 
 
+# The demo books its appointments on working days: on a Sunday, or at another instant's weekend, today's
+# agenda is rightly empty. A Wednesday morning, whenever the suite runs.
+@pytest.mark.now("2031-03-12T09:30:00+00:00")
 def test_front_desk_signs_in_and_sees_todays_agenda(demo, live_server, page):
     page.goto(live_server.url("demo", "/dashboard/"))
     expect(page).to_have_url(re.compile(r"/login\?next="))
